@@ -1,0 +1,74 @@
+package io.poplockguard.broker.lock;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Fans lock events out to the listeners added at install (stats, trace, logs, pop wake-ups). A listener that throws
+ * is a bug in the guard, but must never break the broker's pop path: the exception is reported once and dropped.
+ */
+public final class LockListeners implements LockListener {
+    private final CopyOnWriteArrayList<LockListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean reported;
+
+    public void add(LockListener l) {
+        listeners.add(l);
+    }
+
+    public void remove(LockListener l) {
+        listeners.remove(l);
+    }
+
+    private void each(Consumer<LockListener> event) {
+        for (LockListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                if (!reported) {
+                    reported = true;
+                    e.printStackTrace();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void acquired(Lease lease) {
+        each(l -> l.acquired(lease));
+    }
+
+    @Override
+    public void ended(Lease lease, ReclaimCause cause, long heldNanos) {
+        each(l -> l.ended(lease, cause, heldNanos));
+    }
+
+    @Override
+    public void contended(String key) {
+        each(l -> l.contended(key));
+    }
+
+    @Override
+    public void strayUnlock(String key, String reason) {
+        each(l -> l.strayUnlock(key, reason));
+    }
+
+    @Override
+    public void parked(String key, long nanos) {
+        each(l -> l.parked(key, nanos));
+    }
+
+    @Override
+    public void waitDeadlineExceeded(String key, long waitedNanos) {
+        each(l -> l.waitDeadlineExceeded(key, waitedNanos));
+    }
+
+    @Override
+    public void readFailureConverted(String key, Throwable cause) {
+        each(l -> l.readFailureConverted(key, cause));
+    }
+
+    @Override
+    public void wakePops(String key) {
+        each(l -> l.wakePops(key));
+    }
+}

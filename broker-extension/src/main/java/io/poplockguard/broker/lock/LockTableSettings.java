@@ -1,0 +1,13 @@
+package io.poplockguard.broker.lock;
+
+/** The live-changeable knobs the lock table reads on every decision (backed by the broker.conf bean). */
+public interface LockTableSettings {
+    /** false: stock behaviour (no reclaim at segment end, no parking, the stock 60 s sweep). */
+    boolean guardEnabled();
+
+    long unownedLeaseMs();
+
+    long readBoundMs();
+
+    long waitDeadlineMs();
+}

@@ -1,0 +1,79 @@
+package io.poplockguard.broker.lock;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One execution segment: a {@code processRequest} of a wrapped processor, or one continuation of a store read.
+ * The invariant (DESIGN §3): every lease the segment took is, when the segment ends, released or bound to a read.
+ *
+ * <p>A segment is confined to the thread that runs it: only that thread adds leases or ends it, so the lists need no
+ * synchronisation. Other threads only read {@link #label()} (final fields).
+ */
+public final class Segment {
+    private final long id;
+    private final String kind;
+    private final Segment outer;
+    private final List<Lease> leases = new ArrayList<>(2);
+    /** Keys this segment failed to lock, with the entry's release count at the time, to wake pops it parked. */
+    private List<FailedLock> failedLocks;
+
+    Segment(long id, String kind, Segment outer) {
+        this.id = id;
+        this.kind = kind;
+        this.outer = outer;
+    }
+
+    public String label() {
+        return kind + "#" + id;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    Segment outer() {
+        return outer;
+    }
+
+    List<Lease> leases() {
+        return leases;
+    }
+
+    void add(Lease lease) {
+        leases.add(lease);
+    }
+
+    void failedToLock(String key, LockEntry entry, long releaseCount) {
+        if (failedLocks == null) {
+            failedLocks = new ArrayList<>(2);
+        }
+        failedLocks.add(new FailedLock(key, entry, releaseCount));
+    }
+
+    List<FailedLock> failedLocks() {
+        return failedLocks;
+    }
+
+    /** True when {@code s} is this segment or one it is nested in. */
+    boolean isOrEncloses(Segment s) {
+        for (Segment cur = this; cur != null; cur = cur.outer) {
+            if (cur == s) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static final class FailedLock {
+        final String key;
+        final LockEntry entry;
+        final long releaseCount;
+
+        FailedLock(String key, LockEntry entry, long releaseCount) {
+            this.key = key;
+            this.entry = entry;
+            this.releaseCount = releaseCount;
+        }
+    }
+}

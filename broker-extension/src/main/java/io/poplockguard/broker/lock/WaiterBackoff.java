@@ -1,0 +1,93 @@
+package io.poplockguard.broker.lock;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Turns a thread that calls {@code tryLock} on the same key again and again (the stock orderly ack loops
+ * {@code while (!tryLock(key)) {}}) from a spinning core into a parked waiter with a deadline.
+ *
+ * <p>A failure counts as a repeat when the same thread fails on the same key again within {@link #REPEAT_GAP_NANOS}
+ * of its previous failed call returning; the first failure always returns at once, so a pop that just skips a busy
+ * queue never waits. The state is per thread (a ThreadLocal), reset on success and at every segment start.
+ */
+final class WaiterBackoff {
+    static final long REPEAT_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Repeats answered with Thread.yield() before parking starts. */
+    static final int YIELDS = 8;
+    static final long FIRST_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private static final class State {
+        String key;
+        long firstFailureNanos;
+        long lastReturnNanos;
+        int repeats;
+        long nextParkNanos;
+    }
+
+    private final ThreadLocal<State> states = ThreadLocal.withInitial(State::new);
+    private final LockClock clock;
+    private final LockListener listener;
+
+    WaiterBackoff(LockClock clock, LockListener listener) {
+        this.clock = clock;
+        this.listener = listener;
+    }
+
+    void reset() {
+        states.get().key = null;
+    }
+
+    /**
+     * Called after a failed tryLock. Returns normally (the caller then returns false) after backing off, or throws
+     * {@link PopLockWaitTimeoutException} once the thread has waited past the deadline.
+     */
+    void onFailure(String key, LockEntry entry, long deadlineMs) {
+        State s = states.get();
+        long now = clock.nanoTime();
+        boolean repeat = key.equals(s.key) && now - s.lastReturnNanos <= REPEAT_GAP_NANOS;
+        if (!repeat) {
+            s.key = key;
+            s.firstFailureNanos = now;
+            s.repeats = 0;
+            s.nextParkNanos = FIRST_PARK_NANOS;
+            s.lastReturnNanos = now;
+            return;
+        }
+        long waited = now - s.firstFailureNanos;
+        long deadline = TimeUnit.MILLISECONDS.toNanos(deadlineMs);
+        if (waited >= deadline) {
+            s.key = null;
+            listener.waitDeadlineExceeded(key, waited);
+            throw new PopLockWaitTimeoutException(key, TimeUnit.NANOSECONDS.toMillis(waited));
+        }
+        s.repeats++;
+        if (s.repeats <= YIELDS) {
+            Thread.yield();
+        } else {
+            long park = Math.min(s.nextParkNanos, deadline - waited);
+            s.nextParkNanos = Math.min(s.nextParkNanos * 2, MAX_PARK_NANOS);
+            park(key, entry, park);
+        }
+        s.lastReturnNanos = clock.nanoTime();
+    }
+
+    private void park(String key, LockEntry entry, long nanos) {
+        Thread me = Thread.currentThread();
+        // Enqueue first, then re-check: a release clears the holder before it unparks the queue, so either we see
+        // the lock free here or the releaser sees us in the queue. No wake-up is lost.
+        entry.addWaiter(me);
+        try {
+            Lease h = entry.holder();
+            if (h == null || h == LockEntry.RETIRED) {
+                return;
+            }
+            long start = System.nanoTime();
+            LockSupport.parkNanos(this, nanos);
+            listener.parked(key, System.nanoTime() - start);
+        } finally {
+            entry.removeWaiter(me);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.poplockguard.broker.trace;
+
+import io.poplockguard.broker.lock.Lease;
+import io.poplockguard.broker.lock.LockListener;
+import io.poplockguard.broker.lock.ReclaimCause;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * popLockGuardTraceFile: every acquire, release and reclaim as a JSON line, for the harness's mutual-exclusion
+ * checker. Lines are queued and written by one daemon thread, so the pop path never does file I/O.
+ *
+ * <p>Ordering: {@code seq} is taken inside the lock table's callbacks, which run after the holder is set (acquire)
+ * and before it is cleared (end); sorting by seq therefore orders each release before the next acquire of its key.
+ */
+public final class LockTraceWriter implements LockListener, Closeable {
+    private final AtomicLong seq = new AtomicLong();
+    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(1_000_000);
+    private final AtomicLong dropped = new AtomicLong();
+    private final BufferedWriter out;
+    private final Thread writer;
+    private volatile boolean closed;
+
+    public LockTraceWriter(File file) throws IOException {
+        File dir = file.getAbsoluteFile().getParentFile();
+        if (dir != null && !dir.isDirectory() && !dir.mkdirs()) {
+            throw new IOException("cannot create directory " + dir);
+        }
+        this.out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(file, true), StandardCharsets.UTF_8));
+        this.writer = new Thread(this::drain, "PopLockGuardTraceWriter");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    @Override
+    public void acquired(Lease lease) {
+        emit("acquire", lease, null);
+    }
+
+    @Override
+    public void ended(Lease lease, ReclaimCause cause, long heldNanos) {
+        emit(cause == null ? "release" : "reclaim", lease, cause);
+    }
+
+    private void emit(String event, Lease lease, ReclaimCause cause) {
+        if (closed) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder(160);
+        sb.append("{\"seq\":").append(seq.incrementAndGet())
+            .append(",\"nanos\":").append(System.nanoTime())
+            .append(",\"event\":\"").append(event)
+            .append("\",\"key\":\"").append(Json.escape(lease.key()))
+            .append("\",\"lease\":").append(lease.id())
+            .append(",\"owner\":\"").append(Json.escape(lease.ownerLabel())).append('"');
+        if (cause != null) {
+            sb.append(",\"cause\":\"").append(cause.label()).append('"');
+        }
+        sb.append('}');
+        if (!lines.offer(sb.toString())) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    private void drain() {
+        try {
+            while (!closed || !lines.isEmpty()) {
+                String line = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    out.flush();
+                    continue;
+                }
+                out.write(line);
+                out.write('\n');
+            }
+        } catch (IOException | InterruptedException e) {
+            System.err.println("PopLockGuard trace writer stopped: " + e);
+        } finally {
+            try {
+                if (dropped.get() > 0) {
+                    out.write("{\"event\":\"dropped\",\"count\":" + dropped.get() + "}\n");
+                }
+                out.close();
+            } catch (IOException ignored) {
+                // nothing more can be done for a trace file that cannot be closed
+            }
+        }
+    }
+
+    /** Writes out what is queued and closes the file. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
