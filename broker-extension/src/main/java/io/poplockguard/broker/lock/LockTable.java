@@ -35,12 +35,19 @@ public final class LockTable {
     private final LockTableSettings settings;
     private final LockListener listener;
     private final WaiterBackoff backoff;
+    private final long idleRetireNanos;
 
     public LockTable(LockClock clock, LockTableSettings settings, LockListener listener) {
+        this(clock, settings, listener, IDLE_RETIRE_NANOS);
+    }
+
+    /** Tests shorten the idle age to make every sweep race with re-acquisition. */
+    LockTable(LockClock clock, LockTableSettings settings, LockListener listener, long idleRetireNanos) {
         this.clock = clock;
         this.settings = settings;
         this.listener = listener;
         this.backoff = new WaiterBackoff(clock, listener);
+        this.idleRetireNanos = idleRetireNanos;
     }
 
     // ---------------------------------------------------------------- segments
@@ -60,6 +67,9 @@ public final class LockTable {
      */
     public void endSegment(Segment s) {
         try {
+            if (!settings.guardEnabled()) {
+                return; // turned off mid-request: stock behaviour, the 60 s sweep recovers what is left
+            }
             for (Lease lease : s.leases()) {
                 if (lease.owner() == s && lease.state() == LeaseState.HELD) {
                     LockEntry e = entries.get(lease.key());
@@ -128,7 +138,7 @@ public final class LockTable {
         }
     }
 
-    private LockEntry entryFor(String key) {
+    LockEntry entryFor(String key) {
         LockEntry e = entries.get(key);
         if (e == null) {
             LockEntry fresh = new LockEntry(clock.nanoTime());
@@ -141,9 +151,9 @@ public final class LockTable {
     }
 
     /**
-     * Releases the caller's lease. Invariant: an unlock from a known segment releases only a lease that segment (or
-     * one it is nested in) owns; anything else is a stray unlock, counted and ignored. Threads outside every segment
-     * release as the stock manager does.
+     * Releases the caller's lease. Invariant (guard on): an unlock never releases someone else's lease - a lease
+     * owned by a segment is released only from that segment (or one nested in it), see {@link #mayRelease}; anything
+     * else is a stray unlock, counted and ignored. With the guard off any unlock releases, as in the stock manager.
      */
     public void unLock(String key) {
         LockEntry e = entries.get(key);
@@ -152,8 +162,7 @@ public final class LockTable {
             listener.strayUnlock(key, "notHeld");
             return;
         }
-        Segment seg = currentSegment.get();
-        if (settings.guardEnabled() && seg != null && !seg.isOrEncloses(cur.owner())) {
+        if (settings.guardEnabled() && !mayRelease(cur)) {
             listener.strayUnlock(key, "heldByOther");
             return;
         }
@@ -161,6 +170,16 @@ public final class LockTable {
         if (!from.isLive() || !end(e, cur, from, LeaseState.RELEASED, null)) {
             listener.strayUnlock(key, "alreadyEnded");
         }
+    }
+
+    /**
+     * Who may release a lease with the guard on: its owning segment (or one nested in it); for a lease taken outside
+     * every segment, any thread outside every segment, as in the stock manager.
+     */
+    private boolean mayRelease(Lease lease) {
+        Segment seg = currentSegment.get();
+        Segment owner = lease.owner();
+        return owner == null ? seg == null : seg != null && seg.isOrEncloses(owner);
     }
 
     /**
@@ -242,7 +261,7 @@ public final class LockTable {
             if (l == null) {
                 // Invariant: only a free entry is retired, and atomically; a racing tryLock either won (we fail the
                 // CAS) or will see RETIRED and use a fresh entry.
-                if (now - e.lastUsedNanos > IDLE_RETIRE_NANOS && e.waiterCount() == 0 && e.casHolder(null, LockEntry.RETIRED)) {
+                if (now - e.lastUsedNanos >= idleRetireNanos && e.waiterCount() == 0 && e.casHolder(null, LockEntry.RETIRED)) {
                     entries.remove(me.getKey(), e);
                 }
                 continue;

@@ -1,0 +1,23 @@
+package io.poplockguard.broker.lock;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A frozen clock that tests move by hand (Netty IdleStateHandlerTest style): no sleeps, no flakiness. */
+final class ManualClock implements LockClock {
+    private final AtomicLong nanos = new AtomicLong(TimeUnit.HOURS.toNanos(1));
+
+    void advanceMillis(long ms) {
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(ms));
+    }
+
+    @Override
+    public long nanoTime() {
+        return nanos.get();
+    }
+
+    @Override
+    public long currentTimeMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(nanos.get());
+    }
+}

@@ -1,0 +1,29 @@
+package io.poplockguard.broker.lock;
+
+/** Mutable settings for tests. */
+final class TestSettings implements LockTableSettings {
+    volatile boolean enabled = true;
+    volatile long unownedLeaseMs = 30_000;
+    volatile long readBoundMs = 30_000;
+    volatile long waitDeadlineMs = 3_000;
+
+    @Override
+    public boolean guardEnabled() {
+        return enabled;
+    }
+
+    @Override
+    public long unownedLeaseMs() {
+        return unownedLeaseMs;
+    }
+
+    @Override
+    public long readBoundMs() {
+        return readBoundMs;
+    }
+
+    @Override
+    public long waitDeadlineMs() {
+        return waitDeadlineMs;
+    }
+}
