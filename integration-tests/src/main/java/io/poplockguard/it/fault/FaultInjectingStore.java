@@ -1,0 +1,155 @@
+package io.poplockguard.it.fault;
+
+import io.poplockguard.broker.store.DelegatingMessageStore;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.rocketmq.store.GetMessageResult;
+import org.apache.rocketmq.store.MessageFilter;
+import org.apache.rocketmq.store.MessageStore;
+import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
+
+/**
+ * A test store plugin that makes {@code getMessageAsync} misbehave, to reproduce the store-read leaks on real brokers.
+ * List it after the guard: {@code messageStorePlugIn=io.poplockguard.broker.PopLockGuardPlugin,io.poplockguard.it.fault.FaultInjectingStore}
+ * (alone on stock brokers). Keys, all changeable live with updateBrokerConfig:
+ * <ul>
+ *   <li>{@code faultStoreReadMode}: none | throwOnce | throwAlways | neverComplete | slow</li>
+ *   <li>{@code faultStoreTopic}: only reads of this topic misbehave (empty: all topics)</li>
+ *   <li>{@code faultStoreRate}: probability per read for throwAlways, neverComplete and slow (default 1)</li>
+ *   <li>{@code faultStoreSlowMs}: delay of a slow read, which then completes asynchronously</li>
+ * </ul>
+ * Setting throwOnce arms exactly one throw (re-send it to arm another).
+ */
+public class FaultInjectingStore extends DelegatingMessageStore {
+    public enum Mode { NONE, THROW_ONCE, THROW_ALWAYS, NEVER_COMPLETE, SLOW }
+
+    private final AtomicBoolean armed = new AtomicBoolean();
+    private final AtomicLong faults = new AtomicLong();
+    private final Settings settings = new Settings();
+    private final ScheduledExecutorService slowReads = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "FaultInjectingStoreSlowReads");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Mode mode = Mode.NONE;
+
+    public FaultInjectingStore(MessageStorePluginContext context, MessageStore next) {
+        super(context, next);
+        context.registerConfiguration(settings);
+    }
+
+    public long faultsInjected() {
+        return faults.get();
+    }
+
+    @Override
+    public CompletableFuture<GetMessageResult> getMessageAsync(String group, String topic, int queueId, long offset,
+        int maxMsgNums, MessageFilter messageFilter) {
+        Mode m = mode;
+        if (m == Mode.NONE || !settings.faultStoreTopic.isEmpty() && !settings.faultStoreTopic.equals(topic)) {
+            return next.getMessageAsync(group, topic, queueId, offset, maxMsgNums, messageFilter);
+        }
+        boolean hit = ThreadLocalRandom.current().nextDouble() < settings.faultStoreRate;
+        switch (m) {
+            case THROW_ONCE:
+                if (armed.compareAndSet(true, false)) {
+                    faults.incrementAndGet();
+                    throw new IllegalStateException("injected store read failure (faultStoreReadMode=throwOnce) topic="
+                        + topic + " queueId=" + queueId);
+                }
+                break;
+            case THROW_ALWAYS:
+                if (hit) {
+                    faults.incrementAndGet();
+                    throw new IllegalStateException("injected store read failure (faultStoreReadMode=throwAlways)");
+                }
+                break;
+            case NEVER_COMPLETE:
+                if (hit) {
+                    faults.incrementAndGet();
+                    return new CompletableFuture<>();
+                }
+                break;
+            case SLOW:
+                if (hit) {
+                    faults.incrementAndGet();
+                    CompletableFuture<GetMessageResult> f = new CompletableFuture<>();
+                    slowReads.schedule(() -> {
+                        try {
+                            f.complete(next.getMessage(group, topic, queueId, offset, maxMsgNums, messageFilter));
+                        } catch (Throwable t) {
+                            f.completeExceptionally(t);
+                        }
+                    }, settings.faultStoreSlowMs, TimeUnit.MILLISECONDS);
+                    return f;
+                }
+                break;
+            default:
+                break;
+        }
+        return next.getMessageAsync(group, topic, queueId, offset, maxMsgNums, messageFilter);
+    }
+
+    @Override
+    public void shutdown() {
+        slowReads.shutdownNow();
+        super.shutdown();
+    }
+
+    /** The broker.conf bean: fields are the keys (an inner class, so the broker skips its outer reference). */
+    public final class Settings {
+        private volatile String faultStoreReadMode = "none";
+        private volatile String faultStoreTopic = "";
+        private volatile double faultStoreRate = 1.0;
+        private volatile long faultStoreSlowMs = 200;
+
+        public void setFaultStoreReadMode(String value) {
+            Mode parsed;
+            switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "none":
+                    parsed = Mode.NONE;
+                    break;
+                case "throwonce":
+                    parsed = Mode.THROW_ONCE;
+                    break;
+                case "throwalways":
+                    parsed = Mode.THROW_ALWAYS;
+                    break;
+                case "nevercomplete":
+                    parsed = Mode.NEVER_COMPLETE;
+                    break;
+                case "slow":
+                    parsed = Mode.SLOW;
+                    break;
+                default:
+                    throw new IllegalArgumentException("faultStoreReadMode=" + value
+                        + " is not one of none, throwOnce, throwAlways, neverComplete, slow");
+            }
+            faultStoreReadMode = value.trim();
+            armed.set(parsed == Mode.THROW_ONCE);
+            mode = parsed;
+        }
+
+        public void setFaultStoreTopic(String value) {
+            faultStoreTopic = value.trim();
+        }
+
+        public void setFaultStoreRate(double value) {
+            faultStoreRate = value;
+        }
+
+        public void setFaultStoreSlowMs(long value) {
+            faultStoreSlowMs = value;
+        }
+
+        public String getFaultStoreReadMode() {
+            return faultStoreReadMode;
+        }
+    }
+}
