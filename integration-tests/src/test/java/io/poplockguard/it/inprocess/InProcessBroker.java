@@ -1,0 +1,201 @@
+package io.poplockguard.it.inprocess;
+
+import io.poplockguard.broker.PopLockGuardPlugin;
+import io.poplockguard.it.fault.FaultInjectingStore;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.rocketmq.broker.BrokerController;
+import org.apache.rocketmq.common.BrokerConfig;
+import org.apache.rocketmq.common.MQVersion;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.common.TopicConfig;
+import org.apache.rocketmq.common.message.MessageDecoder;
+import org.apache.rocketmq.common.message.MessageExtBrokerInner;
+import org.apache.rocketmq.remoting.netty.NettyClientConfig;
+import org.apache.rocketmq.remoting.netty.NettyServerConfig;
+import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
+import org.apache.rocketmq.store.MessageStore;
+import org.apache.rocketmq.store.PutMessageResult;
+import org.apache.rocketmq.store.PutMessageStatus;
+import org.apache.rocketmq.store.config.MessageStoreConfig;
+import java.net.InetSocketAddress;
+
+/**
+ * A real {@link BrokerController} from the Maven Central artifacts on the classpath, started in this JVM on a free
+ * loopback port with its store in a temp directory, configured the way broker.conf would configure it (the
+ * properties reach every config bean and the broker's Configuration, so store plugins see them too).
+ */
+public final class InProcessBroker implements AutoCloseable {
+    public static final String GUARD = PopLockGuardPlugin.class.getName();
+    public static final String FAULTS = FaultInjectingStore.class.getName();
+
+    private final Path dir;
+    private final BrokerController controller;
+    private final int port;
+
+    private InProcessBroker(Properties conf) throws Exception {
+        dir = Files.createTempDirectory("plg-broker-");
+        port = freePort();
+        BrokerConfig brokerConfig = new BrokerConfig();
+        NettyServerConfig server = new NettyServerConfig();
+        NettyClientConfig client = new NettyClientConfig();
+        MessageStoreConfig store = new MessageStoreConfig();
+        brokerConfig.setBrokerName("plg-test");
+        brokerConfig.setBrokerClusterName("plg-test-cluster");
+        brokerConfig.setBrokerIP1("127.0.0.1");
+        brokerConfig.setBrokerIP2("127.0.0.1");
+        brokerConfig.setNamesrvAddr(null);
+        brokerConfig.setBrokerConfigPath(dir.resolve("broker.properties").toString());
+        server.setListenPort(port);
+        server.setBindAddress("127.0.0.1");
+        store.setStorePathRootDir(dir.resolve("store").toString());
+        store.setStorePathCommitLog(dir.resolve("store/commitlog").toString());
+        store.setMappedFileSizeCommitLog(32 * 1024 * 1024);
+        store.setMappedFileSizeConsumeQueue(300_000 * 20);
+        store.setHaListenPort(freePort());
+        MixAll.properties2Object(conf, brokerConfig);
+        MixAll.properties2Object(conf, server);
+        MixAll.properties2Object(conf, store);
+        controller = new BrokerController(brokerConfig, server, client, store);
+        controller.getConfiguration().registerConfig(conf);
+        try {
+            if (!controller.initialize()) {
+                throw new IllegalStateException("BrokerController.initialize() returned false, see the broker log");
+            }
+            controller.start();
+        } catch (Exception | Error e) {
+            controller.shutdown();
+            deleteDir();
+            throw e;
+        }
+    }
+
+    /** Starts a broker with these broker.conf lines ("key=value"). */
+    public static InProcessBroker start(String... confLines) throws Exception {
+        Properties p = new Properties();
+        for (String line : confLines) {
+            int eq = line.indexOf('=');
+            p.setProperty(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+        }
+        return new InProcessBroker(p);
+    }
+
+    public static String version() {
+        return MQVersion.getVersionDesc(MQVersion.CURRENT_VERSION);
+    }
+
+    /** True on the releases whose isPopShouldStop return leaks the lock (5.2.0 - 5.3.0). */
+    public static boolean hasSeedLeak() {
+        String v = version().replace("V", "").replace('_', '.');
+        return v.startsWith("5.2.") || v.equals("5.3.0");
+    }
+
+    public BrokerController controller() {
+        return controller;
+    }
+
+    public String addr() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** The guard plugin, or null on a stock broker. */
+    public PopLockGuardPlugin guard() {
+        MessageStore s = controller.getMessageStore();
+        return s instanceof PopLockGuardPlugin ? (PopLockGuardPlugin) s : null;
+    }
+
+    public boolean isQueueLockHeld(String topic, String group, int queueId) {
+        String key = topic + "@" + group + "@" + queueId;
+        if (controller.getPopMessageProcessor().getQueueLockManager().tryLock(key)) {
+            controller.getPopMessageProcessor().getQueueLockManager().unLock(key);
+            return false;
+        }
+        return true;
+    }
+
+    public void createTopic(String topic, int queues) {
+        TopicConfig tc = new TopicConfig(topic, queues, queues);
+        controller.getTopicConfigManager().updateTopicConfig(tc);
+    }
+
+    public void createGroup(String group, boolean orderly) {
+        SubscriptionGroupConfig g = new SubscriptionGroupConfig();
+        g.setGroupName(group);
+        g.setConsumeMessageOrderly(orderly);
+        controller.getSubscriptionGroupManager().updateSubscriptionGroupConfig(g);
+    }
+
+    /** Appends messages straight to the store (the dispatch then notifies long polling as a send would). */
+    public void put(String topic, int queueId, int count) {
+        for (int i = 0; i < count; i++) {
+            MessageExtBrokerInner m = new MessageExtBrokerInner();
+            m.setTopic(topic);
+            m.setQueueId(queueId);
+            m.setBody(("m-" + System.nanoTime()).getBytes());
+            m.setTags("*");
+            m.setBornTimestamp(System.currentTimeMillis());
+            m.setBornHost(new InetSocketAddress("127.0.0.1", 10000));
+            m.setStoreHost(new InetSocketAddress("127.0.0.1", port));
+            m.setPropertiesString(MessageDecoder.messageProperties2String(m.getProperties()));
+            PutMessageResult r = controller.getMessageStore().putMessage(m);
+            if (r.getPutMessageStatus() != PutMessageStatus.PUT_OK) {
+                throw new IllegalStateException("put failed: " + r);
+            }
+        }
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (controller.getMessageStore().dispatchBehindBytes() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Stops the broker in the background: its own shutdown sleeps about ten seconds, and the next test needs none of
+     * it (fresh ports, fresh directory). All pending shutdowns are joined when the test JVM exits.
+     */
+    @Override
+    public void close() {
+        Thread t = new Thread(() -> {
+            try {
+                controller.shutdown();
+            } finally {
+                deleteDir();
+            }
+        }, "stop-" + addr());
+        PENDING_SHUTDOWNS.add(t);
+        t.start();
+    }
+
+    private static final java.util.List<Thread> PENDING_SHUTDOWNS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Thread t : PENDING_SHUTDOWNS) {
+                try {
+                    t.join(30_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "join-broker-shutdowns"));
+    }
+
+    private void deleteDir() {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        } catch (IOException ignored) {
+            // temp dir; the OS cleans what is left
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+}

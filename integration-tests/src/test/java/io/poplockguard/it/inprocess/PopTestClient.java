@@ -1,0 +1,147 @@
+package io.poplockguard.it.inprocess;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.ClientConfig;
+import org.apache.rocketmq.client.consumer.AckCallback;
+import org.apache.rocketmq.client.consumer.AckResult;
+import org.apache.rocketmq.client.consumer.PopCallback;
+import org.apache.rocketmq.client.consumer.PopResult;
+import org.apache.rocketmq.client.impl.ClientRemotingProcessor;
+import org.apache.rocketmq.client.impl.MQClientAPIImpl;
+import org.apache.rocketmq.common.constant.ConsumeInitMode;
+import org.apache.rocketmq.common.message.MessageConst;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.netty.NettyClientConfig;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+import org.apache.rocketmq.remoting.protocol.RequestCode;
+import org.apache.rocketmq.remoting.protocol.header.AckMessageRequestHeader;
+import org.apache.rocketmq.remoting.protocol.header.ExtraInfoUtil;
+import org.apache.rocketmq.remoting.protocol.header.PopMessageRequestHeader;
+
+/**
+ * The classic remoting client's own pop/ack calls (what DefaultMQPushConsumer in pop mode sends), aimed at one broker
+ * address. Results come back as futures so tests can time them.
+ */
+public final class PopTestClient implements AutoCloseable {
+    private final MQClientAPIImpl api;
+    private final String addr;
+    private final String brokerName;
+
+    public PopTestClient(String addr, String brokerName) {
+        this.addr = addr;
+        this.brokerName = brokerName;
+        NettyClientConfig ncc = new NettyClientConfig();
+        this.api = new MQClientAPIImpl(ncc, new ClientRemotingProcessor(null), null, new ClientConfig());
+        this.api.start();
+    }
+
+    public CompletableFuture<PopResult> pop(String topic, String group, int queueId, int max, long pollMs,
+        boolean orderly, long timeoutMs) throws Exception {
+        PopMessageRequestHeader h = new PopMessageRequestHeader();
+        h.setConsumerGroup(group);
+        h.setTopic(topic);
+        h.setQueueId(queueId);
+        h.setMaxMsgNums(max);
+        h.setInvisibleTime(TimeUnit.SECONDS.toMillis(60));
+        h.setPollTime(pollMs);
+        h.setBornTime(System.currentTimeMillis());
+        h.setInitMode(ConsumeInitMode.MIN);
+        h.setOrder(orderly);
+        if (orderly) {
+            h.setAttemptId("attempt-" + System.nanoTime());
+        }
+        CompletableFuture<PopResult> f = new CompletableFuture<>();
+        api.popMessageAsync(brokerName, addr, h, timeoutMs, new PopCallback() {
+            @Override
+            public void onSuccess(PopResult popResult) {
+                f.complete(popResult);
+            }
+
+            @Override
+            public void onException(Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /** Acks one popped message; completes with the broker's answer (an exception for a non-success code). */
+    public CompletableFuture<AckResult> ack(MessageExt m, String group, long timeoutMs) throws Exception {
+        String extraInfo = m.getProperty(MessageConst.PROPERTY_POP_CK);
+        String[] ei = ExtraInfoUtil.split(extraInfo);
+        AckMessageRequestHeader h = new AckMessageRequestHeader();
+        h.setConsumerGroup(group);
+        h.setTopic(ExtraInfoUtil.getRealTopic(ei, m.getTopic(), group));
+        h.setQueueId(ExtraInfoUtil.getQueueId(ei));
+        h.setExtraInfo(extraInfo);
+        h.setOffset(m.getQueueOffset());
+        CompletableFuture<AckResult> f = new CompletableFuture<>();
+        api.ackMessageAsync(addr, timeoutMs, new AckCallback() {
+            @Override
+            public void onSuccess(AckResult ackResult) {
+                f.complete(ackResult);
+            }
+
+            @Override
+            public void onException(Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, h);
+        return f;
+    }
+
+    /** An ack sent as a raw request, so the test sees the broker's response code (SYSTEM_BUSY at the deadline). */
+    public CompletableFuture<RemotingCommand> ackRaw(MessageExt m, String group, long timeoutMs) {
+        String extraInfo = m.getProperty(MessageConst.PROPERTY_POP_CK);
+        String[] ei = ExtraInfoUtil.split(extraInfo);
+        AckMessageRequestHeader h = new AckMessageRequestHeader();
+        h.setConsumerGroup(group);
+        h.setTopic(ExtraInfoUtil.getRealTopic(ei, m.getTopic(), group));
+        h.setQueueId(ExtraInfoUtil.getQueueId(ei));
+        h.setExtraInfo(extraInfo);
+        h.setOffset(m.getQueueOffset());
+        RemotingCommand request = RemotingCommand.createRequestCommand(RequestCode.ACK_MESSAGE, h);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return api.getRemotingClient().invokeSync(addr, request, timeoutMs);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    public void ackAll(List<MessageExt> messages, String group) throws Exception {
+        for (MessageExt m : messages) {
+            ack(m, group, 3_000).get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    public void updateBrokerConfig(String key, String value) throws Exception {
+        Properties p = new Properties();
+        p.setProperty(key, value);
+        api.updateBrokerConfig(addr, p, 3_000);
+    }
+
+    public Properties brokerConfig() throws Exception {
+        return api.getBrokerConfig(addr, 3_000);
+    }
+
+    /** The guard's lock-table admin request; returns the raw response. */
+    public RemotingCommand adminRequest(int code) throws Exception {
+        return api.getRemotingClient().invokeSync(addr, RemotingCommand.createRequestCommand(code, null), 3_000);
+    }
+
+    public static String body(RemotingCommand r) {
+        return r.getBody() == null ? "" : new String(r.getBody(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        api.shutdown();
+    }
+}

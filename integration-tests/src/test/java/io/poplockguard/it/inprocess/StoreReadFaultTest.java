@@ -1,0 +1,111 @@
+package io.poplockguard.it.inprocess;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poplockguard.broker.lock.ReclaimCause;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.consumer.PopResult;
+import org.apache.rocketmq.client.consumer.PopStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Leak 2 (open up to the newest release): a store read that throws leaves the pop unanswered and the queue locked
+ * until the sweep. Leak 3: a read that never completes holds the lock. The faults come from a real store plugin
+ * listed after the guard, switched on live with updateBrokerConfig.
+ */
+class StoreReadFaultTest {
+    static final String TOPIC = "fault-topic";
+    static final String GROUP = "fault-group";
+
+    @Test
+    @Timeout(60)
+    void guardedReadThatThrowsGetsANormalResponseAndTheNextPopGetsTheMessages() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD + ","
+            + InProcessBroker.FAULTS, "popLockGuardEnable=true", "faultStoreTopic=" + TOPIC);
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            setUp(b);
+            c.updateBrokerConfig("faultStoreReadMode", "throwOnce");
+            long t0 = System.nanoTime();
+            PopResult faulted = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).get(5, TimeUnit.SECONDS);
+            long answeredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            System.out.printf("store read throws, guarded %s: answered in %d ms (%s)%n", InProcessBroker.version(),
+                answeredMs, faulted.getPopStatus());
+            assertTrue(answeredMs <= 1_000, "normal response within 1 s, was " + answeredMs);
+            assertEquals(1, b.guard().stats().readFailuresConverted());
+            int delivered = faulted.getPopStatus() == PopStatus.FOUND ? faulted.getMsgFoundList().size() : 0;
+            if (delivered == 0) {
+                // the faulted read was answered as "nothing read"; the next pop finds the queue unlocked
+                PopResult next = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).get(5, TimeUnit.SECONDS);
+                delivered = next.getPopStatus() == PopStatus.FOUND ? next.getMsgFoundList().size() : 0;
+            }
+            // (a long-polling re-run of the faulted pop may already carry the messages)
+            assertEquals(4, delivered, "all messages delivered right after the fault");
+            assertFalse(b.isQueueLockHeld(TOPIC, GROUP, 0));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void stockReadThatThrowsLeavesThePopUnansweredAndTheQueueLocked() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.FAULTS,
+            "faultStoreTopic=" + TOPIC);
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            setUp(b);
+            c.updateBrokerConfig("faultStoreReadMode", "throwOnce");
+            CompletableFuture<PopResult> faulted = c.pop(TOPIC, GROUP, 0, 8, 300, false, 2_000);
+            Thread.sleep(1_500);
+            assertFalse(faulted.isDone(), "stock writes no response for the faulted pop");
+            assertTrue(b.isQueueLockHeld(TOPIC, GROUP, 0), "stock leaves the queue locked");
+            PopResult next = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).get(5, TimeUnit.SECONDS);
+            assertTrue(next.getPopStatus() != PopStatus.FOUND, "stock: nothing delivered while the lock leaks");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void readThatNeverCompletesIsReclaimedAtTheReadBound() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD + ","
+            + InProcessBroker.FAULTS, "popLockGuardEnable=true", "popLockGuardReadBoundMs=500",
+            "faultStoreTopic=" + TOPIC);
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            setUp(b);
+            c.updateBrokerConfig("faultStoreReadMode", "neverComplete");
+            c.pop(TOPIC, GROUP, 0, 8, 300, false, 2_000); // its read never completes
+            long until = System.currentTimeMillis() + 3_000;
+            while (b.guard().stats().reclaimed(ReclaimCause.READ_BOUND) == 0 && System.currentTimeMillis() < until) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, b.guard().stats().reclaimed(ReclaimCause.READ_BOUND), "reclaimed at the read bound");
+            assertFalse(b.isQueueLockHeld(TOPIC, GROUP, 0));
+            c.updateBrokerConfig("faultStoreReadMode", "none");
+            PopResult next = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).get(5, TimeUnit.SECONDS);
+            assertEquals(PopStatus.FOUND, next.getPopStatus());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void slowAsynchronousReadsKeepExclusionAndReleaseTheirLocks() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD + ","
+            + InProcessBroker.FAULTS, "popLockGuardEnable=true", "faultStoreTopic=" + TOPIC,
+            "faultStoreReadMode=slow", "faultStoreSlowMs=150");
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            setUp(b);
+            PopResult r = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).get(5, TimeUnit.SECONDS);
+            assertEquals(PopStatus.FOUND, r.getPopStatus(), "the bound read's continuation delivered");
+            assertFalse(b.isQueueLockHeld(TOPIC, GROUP, 0), "and released the lock");
+            assertEquals(0, b.guard().stats().reclaimed(ReclaimCause.SEGMENT_END)
+                + b.guard().stats().reclaimed(ReclaimCause.READ_BOUND), "nothing needed reclaiming");
+        }
+    }
+
+    static void setUp(InProcessBroker b) {
+        b.createTopic(TOPIC, 1);
+        b.createGroup(GROUP, false);
+        b.put(TOPIC, 0, 4);
+    }
+}
