@@ -1,0 +1,157 @@
+package io.poplockguard.it.inprocess;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.broker.processor.PopMessageProcessor;
+import org.apache.rocketmq.client.consumer.PopResult;
+import org.apache.rocketmq.client.consumer.PopStatus;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Who waits behind a held queue lock, on a real broker: an orderly ack (stock: a broker thread spinning at 100 %) and
+ * a pop parked in long polling (stock: woken only by its poll timeout). The test holds the lock itself through the
+ * broker's own lock manager, as a leaked lock would.
+ */
+class LockWaitersTest {
+    static final String TOPIC = "wait-topic";
+    static final String GROUP = "wait-group";
+    static final String KEY = TOPIC + "@" + GROUP + "@0";
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    @Test
+    @Timeout(60)
+    void guardedOrderlyAckParksGetsBusyAtTheDeadlineAndProceedsOnRelease() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD,
+            "popLockGuardEnable=true", "popLockGuardWaitDeadlineMs=1500");
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            MessageExt m = popOneOrderly(b, c);
+            PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
+            assertTrue(locks.tryLock(KEY), "the test holds the queue lock");
+
+            long cpu0 = ackThreadsCpuNanos();
+            long t0 = System.nanoTime();
+            RemotingCommand busy = c.ackRaw(m, GROUP, 5_000).get(6, TimeUnit.SECONDS);
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            double cpuShare = (double) (ackThreadsCpuNanos() - cpu0) / (System.nanoTime() - t0);
+            System.out.printf("orderly ack behind a held lock, guarded %s: SYSTEM_BUSY after %d ms, ack thread CPU %.1f %%%n",
+                InProcessBroker.version(), waitedMs, cpuShare * 100);
+            assertEquals(ResponseCode.SYSTEM_BUSY, busy.getCode(), busy.getRemark());
+            assertTrue(waitedMs >= 1_400 && waitedMs < 3_000, "answered at the deadline: " + waitedMs);
+            assertTrue(cpuShare < 0.10, "waiting ack thread CPU " + cpuShare + " of wall time");
+
+            CompletableFuture<RemotingCommand> ack = c.ackRaw(m, GROUP, 5_000);
+            Thread.sleep(400);
+            assertFalse(ack.isDone(), "the ack waits while the lock is held");
+            long releasedAt = System.nanoTime();
+            locks.unLock(KEY);
+            RemotingCommand ok = ack.get(5, TimeUnit.SECONDS);
+            long handoffMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - releasedAt);
+            System.out.printf("orderly ack proceeded %d ms after release%n", handoffMs);
+            assertEquals(ResponseCode.SUCCESS, ok.getCode(), ok.getRemark());
+            assertTrue(handoffMs < 50 + 20, "proceeds within 50 ms of the release (+20 ms for the reply), was " + handoffMs);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void stockOrderlyAckSpinsACore() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start();
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            MessageExt m = popOneOrderly(b, c);
+            PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
+            assertTrue(locks.tryLock(KEY));
+            CompletableFuture<RemotingCommand> ack = c.ackRaw(m, GROUP, 5_000);
+            Thread.sleep(200);
+            long cpu0 = ackThreadsCpuNanos();
+            long t0 = System.nanoTime();
+            Thread.sleep(1_000);
+            double cpuShare = (double) (ackThreadsCpuNanos() - cpu0) / (System.nanoTime() - t0);
+            System.out.printf("orderly ack behind a held lock, stock %s: ack thread CPU %.1f %%%n",
+                InProcessBroker.version(), cpuShare * 100);
+            locks.unLock(KEY);
+            assertEquals(ResponseCode.SUCCESS, ack.get(5, TimeUnit.SECONDS).getCode());
+            // a spin takes a whole core when it has one; this 2-core machine runs the test client and surefire too
+            assertTrue(cpuShare > 0.2, "stock spins: " + cpuShare);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void guardedParkedPopIsServedRightAfterTheRelease() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD,
+            "popLockGuardEnable=true")) {
+            long served = releaseToDelivery(b, 5_000);
+            System.out.printf("parked pop, guarded %s: served %d ms after the release%n", InProcessBroker.version(), served);
+            assertTrue(served <= 200, "served within 200 ms of the release, was " + served);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void stockParkedPopWaitsForItsPollTimeout() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start()) {
+            long served = releaseToDelivery(b, 3_000);
+            System.out.printf("parked pop, stock %s: served %d ms after the release%n", InProcessBroker.version(), served);
+            if (InProcessBroker.hasSeedLeak()) {
+                // measured on 5.3.0; newer releases re-run parked pops sooner on their own (5.5.0: 15 ms)
+                assertTrue(served >= 1_000, "stock wakes only at the poll timeout, was " + served);
+            }
+        }
+    }
+
+    /** Holds the lock, parks a pop behind it, releases; returns ms from the release to the pop's answer. */
+    private static long releaseToDelivery(InProcessBroker b, long pollMs) throws Exception {
+        b.createTopic(TOPIC, 1);
+        b.createGroup(GROUP, false);
+        b.put(TOPIC, 0, 4);
+        PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
+        try (PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            assertTrue(locks.tryLock(KEY));
+            CompletableFuture<PopResult> pop = c.pop(TOPIC, GROUP, 0, 8, pollMs, false, pollMs + 3_000);
+            Thread.sleep(500);
+            assertFalse(pop.isDone(), "the pop is parked behind the lock");
+            long releasedAt = System.nanoTime();
+            locks.unLock(KEY);
+            PopResult r = pop.get(pollMs + 3_000, TimeUnit.MILLISECONDS);
+            long served = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - releasedAt);
+            assertEquals(PopStatus.FOUND, r.getPopStatus());
+            return served;
+        }
+    }
+
+    private static MessageExt popOneOrderly(InProcessBroker b, PopTestClient c) throws Exception {
+        b.createTopic(TOPIC, 1);
+        b.createGroup(GROUP, true);
+        b.put(TOPIC, 0, 2);
+        long until = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < until) {
+            PopResult r = c.pop(TOPIC, GROUP, 0, 1, 200, true, 3_000).get(5, TimeUnit.SECONDS);
+            if (r.getPopStatus() == PopStatus.FOUND) {
+                return r.getMsgFoundList().get(0);
+            }
+        }
+        throw new AssertionError("no orderly message popped");
+    }
+
+    private static long ackThreadsCpuNanos() {
+        long sum = 0;
+        for (ThreadInfo ti : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (ti != null && ti.getThreadName().startsWith("AckMessageThread_")) {
+                long cpu = THREADS.getThreadCpuTime(ti.getThreadId());
+                sum += Math.max(0, cpu);
+            }
+        }
+        return sum;
+    }
+}
