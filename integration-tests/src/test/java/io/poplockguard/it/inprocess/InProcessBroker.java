@@ -70,7 +70,11 @@ public final class InProcessBroker implements AutoCloseable {
             }
             controller.start();
         } catch (Exception | Error e) {
-            controller.shutdown();
+            try {
+                controller.shutdown(); // after a failed start this can throw (NPE) and must not hide the cause
+            } catch (RuntimeException shutdownFailure) {
+                e.addSuppressed(shutdownFailure);
+            }
             deleteDir();
             throw e;
         }
@@ -98,6 +102,10 @@ public final class InProcessBroker implements AutoCloseable {
 
     public BrokerController controller() {
         return controller;
+    }
+
+    public Path dir() {
+        return dir;
     }
 
     public String addr() {
