@@ -132,7 +132,7 @@ public final class LockTable {
                 if (seg != null) {
                     seg.failedToLock(key, e, e.releaseCount);
                 }
-                backoff.onFailure(key, e, settings.waitDeadlineMs());
+                backoff.onFailure(key, e, settings.waitDeadlineMs(), seg != null);
             }
             return false;
         }

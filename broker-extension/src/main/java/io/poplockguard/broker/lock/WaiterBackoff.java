@@ -12,7 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * queue never waits. The state is per thread (a ThreadLocal), reset on success and at every segment start.
  */
 final class WaiterBackoff {
-    static final long REPEAT_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Generous, so a spinning thread preempted on a busy machine still counts as the same wait. */
+    static final long REPEAT_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Repeats answered with Thread.yield() before parking starts. */
     static final int YIELDS = 8;
     static final long FIRST_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
@@ -43,7 +44,7 @@ final class WaiterBackoff {
      * Called after a failed tryLock. Returns normally (the caller then returns false) after backing off, or throws
      * {@link PopLockWaitTimeoutException} once the thread has waited past the deadline.
      */
-    void onFailure(String key, LockEntry entry, long deadlineMs) {
+    void onFailure(String key, LockEntry entry, long deadlineMs, boolean inSegment) {
         State s = states.get();
         long now = clock.nanoTime();
         boolean repeat = key.equals(s.key) && now - s.lastReturnNanos <= REPEAT_GAP_NANOS;
@@ -57,7 +58,7 @@ final class WaiterBackoff {
         }
         long waited = now - s.firstFailureNanos;
         long deadline = TimeUnit.MILLISECONDS.toNanos(deadlineMs);
-        if (waited >= deadline) {
+        if (inSegment && waited >= deadline) {
             s.key = null;
             listener.waitDeadlineExceeded(key, waited);
             throw new PopLockWaitTimeoutException(key, TimeUnit.NANOSECONDS.toMillis(waited));
@@ -66,7 +67,7 @@ final class WaiterBackoff {
         if (s.repeats <= YIELDS) {
             Thread.yield();
         } else {
-            long park = Math.min(s.nextParkNanos, deadline - waited);
+            long park = inSegment ? Math.min(s.nextParkNanos, deadline - waited) : s.nextParkNanos;
             s.nextParkNanos = Math.min(s.nextParkNanos * 2, MAX_PARK_NANOS);
             park(key, entry, park);
         }

@@ -1,5 +1,8 @@
 package io.poplockguard.broker.store;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.rocketmq.common.BoundaryType;
 import org.apache.rocketmq.store.MessageStore;
@@ -17,6 +20,20 @@ import org.apache.rocketmq.store.transaction.TransMessageRocksDBStore;
  * those types lazily, so one jar runs on every version (proven by the version tests).
  */
 public abstract class DelegatingMessageStore extends AbstractPluginMessageStore {
+    /**
+     * The methods forwarded here, as name(parameter simple names). Reflection over this class fails on a broker that
+     * lacks a type in these signatures, so the version tests check completeness against this list (and, on the
+     * newest version, the list against the class).
+     */
+    public static final List<String> FORWARDED = Collections.unmodifiableList(Arrays.asList(
+        "getOffsetInQueueByTime(String,int,long,BoundaryType)",
+        "queryMessage(String,String,int,long,long,String,String)",
+        "queryMessageAsync(String,String,int,long,long,String,String)",
+        "getMessageRocksDBStorage()",
+        "getTimerMessageRocksDBStore()",
+        "setTimerMessageRocksDBStore(TimerMessageRocksDBStore)",
+        "getTransMessageRocksDBStore()",
+        "setTransMessageRocksDBStore(TransMessageRocksDBStore)"));
 
     protected DelegatingMessageStore(MessageStorePluginContext context, MessageStore next) {
         super(context, next);
