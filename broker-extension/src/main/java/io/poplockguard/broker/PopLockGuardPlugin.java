@@ -100,7 +100,7 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         // 1. observers of the lock table
         listeners.add(stats);
         listeners.add(new GuardEventLog());
-        listeners.add(new PopWaker(pop));
+        listeners.add(new PopWaker(shape.popWakeUp()));
         openTrace(config.traceFile());
         config.addListener((key, value) -> onLiveChange(key, value));
 

@@ -1,7 +1,7 @@
 package io.poplockguard.broker.processor;
 
 import io.poplockguard.broker.lock.LockListener;
-import org.apache.rocketmq.broker.processor.PopMessageProcessor;
+import io.poplockguard.broker.shape.BrokerShape.PopWakeUp;
 import org.apache.rocketmq.common.MixAll;
 
 /**
@@ -10,10 +10,10 @@ import org.apache.rocketmq.common.MixAll;
  * re-run the parked pops of that topic, group and queue (and those polling all queues of the topic).
  */
 public final class PopWaker implements LockListener {
-    private final PopMessageProcessor popProcessor;
+    private final PopWakeUp wakeUp;
 
-    public PopWaker(PopMessageProcessor popProcessor) {
-        this.popProcessor = popProcessor;
+    public PopWaker(PopWakeUp wakeUp) {
+        this.wakeUp = wakeUp;
     }
 
     @Override
@@ -34,11 +34,11 @@ public final class PopWaker implements LockListener {
         String original = originalTopicOfRetry(topic, group);
         if (original != null) {
             // pops wait under the topic they asked for, not the retry topic they also read
-            popProcessor.notifyMessageArriving(original, -1, group);
+            wakeUp.wake(original, -1, group);
             return;
         }
-        popProcessor.notifyMessageArriving(topic, queueId, group);
-        popProcessor.notifyMessageArriving(topic, -1, group);
+        wakeUp.wake(topic, queueId, group);
+        wakeUp.wake(topic, -1, group);
     }
 
     /** The topic a pop retry topic ({@code %RETRY%group_topic} or {@code %RETRY%group+topic}) belongs to, or null. */

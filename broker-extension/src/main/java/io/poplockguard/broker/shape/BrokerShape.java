@@ -1,6 +1,8 @@
 package io.poplockguard.broker.shape;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,10 +33,13 @@ public final class BrokerShape {
     private final Field mergeLockManagerField;
     private final Field longPollingProcessorField;
     private final Map<String, RemotingServer> remotingServers;
+    private final PopWakeUp popWakeUp;
 
     private BrokerShape(BrokerController controller, PopMessageProcessor popProcessor,
         PopBufferMergeService bufferMergeService, PopLongPollingService longPollingService, Field popLockManagerField,
-        Field mergeLockManagerField, Field longPollingProcessorField, Map<String, RemotingServer> remotingServers) {
+        Field mergeLockManagerField, Field longPollingProcessorField, Map<String, RemotingServer> remotingServers,
+        PopWakeUp popWakeUp) {
+        this.popWakeUp = popWakeUp;
         this.controller = controller;
         this.popProcessor = popProcessor;
         this.bufferMergeService = bufferMergeService;
@@ -80,13 +85,9 @@ public final class BrokerShape {
             throw new ShapeException("PopMessageProcessor.getPopLongPollingService() returned null");
         }
         Field pollingProcessor = field(PopLongPollingService.class, "processor", NettyRequestProcessor.class);
-        try {
-            PopMessageProcessor.class.getMethod("notifyMessageArriving", String.class, int.class, String.class);
-        } catch (NoSuchMethodException e) {
-            throw new ShapeException("PopMessageProcessor.notifyMessageArriving(String, int, String) not found");
-        }
+        PopWakeUp wakeUp = popWakeUp(pop);
         return new BrokerShape(controller, pop, merge, polling, popLock, mergeLock, pollingProcessor,
-            remotingServers(controller));
+            remotingServers(controller), wakeUp);
     }
 
     /** The raw broker properties behind the context (for the unknown-key check), or null on an unexpected shape. */
@@ -97,6 +98,45 @@ public final class BrokerShape {
         } catch (ShapeException e) {
             return null;
         }
+    }
+
+    /** Re-runs the pops parked in long polling for a topic, queue (-1: all-queue pops) and consumer group. */
+    public interface PopWakeUp {
+        void wake(String topic, int queueId, String group);
+    }
+
+    /**
+     * The pop processor's "notify this group's parked pops" method: {@code notifyMessageArriving(topic, queueId, cid)}
+     * from 5.3.0 on, {@code notifyMessageArriving(topic, cid, queueId)} in 5.2.0.
+     */
+    private static PopWakeUp popWakeUp(PopMessageProcessor pop) throws ShapeException {
+        try {
+            Method m = PopMessageProcessor.class.getMethod("notifyMessageArriving", String.class, int.class, String.class);
+            return (topic, queueId, group) -> invoke(m, pop, topic, queueId, group);
+        } catch (NoSuchMethodException newer) {
+            try {
+                Method m = PopMessageProcessor.class.getMethod("notifyMessageArriving", String.class, String.class, int.class);
+                return (topic, queueId, group) -> invoke(m, pop, topic, group, queueId);
+            } catch (NoSuchMethodException older) {
+                throw new ShapeException("PopMessageProcessor.notifyMessageArriving(String, int, String) and "
+                    + "(String, String, int) not found");
+            }
+        }
+    }
+
+    private static void invoke(Method m, Object target, Object... args) {
+        try {
+            m.invoke(target, args);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot call " + m, e);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException ? (RuntimeException) cause : new IllegalStateException(cause);
+        }
+    }
+
+    public PopWakeUp popWakeUp() {
+        return popWakeUp;
     }
 
     private static Map<String, RemotingServer> remotingServers(BrokerController controller) throws ShapeException {
