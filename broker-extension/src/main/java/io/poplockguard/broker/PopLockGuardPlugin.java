@@ -69,7 +69,7 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
     private volatile LockTraceWriter traceWriter;
     private ExecutorService adminExecutor;
 
-    public PopLockGuardPlugin(MessageStorePluginContext context, MessageStore next) throws IOException {
+    public PopLockGuardPlugin(MessageStorePluginContext context, MessageStore next) {
         super(context, next);
         context.registerConfiguration(config.bean());
         config.checkUnknownKeys(BrokerShape.rawProperties(context));
@@ -93,9 +93,10 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
     }
 
     /** The whole install sequence. Order matters: nothing is changed until every lookup has succeeded. */
-    private void install() throws ShapeException, IOException {
+    private void install() throws ShapeException {
         BrokerShape shape = BrokerShape.inspect(context, this);
         PopMessageProcessor pop = shape.popProcessor();
+        List<Registration> registrations = guardedRegistrations(shape);
 
         // 1. observers of the lock table
         listeners.add(stats);
@@ -113,12 +114,15 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         installedManager = guarded;
 
         // 3. the pop-path processors become segments, on every server that registers them, keeping their executors
-        List<String> wrapped = wrapProcessors(shape);
-        NettyRequestProcessor popWrapper = shape.remotingServers().values().iterator().next()
-            .getProcessorPair(RequestCode.POP_MESSAGE).getObject1();
-        if (popWrapper instanceof GuardedProcessor) {
-            shape.setLongPollingProcessor(popWrapper); // long-polling re-runs are segments too
+        Map<NettyRequestProcessor, GuardedProcessor> wrappers = new IdentityHashMap<>();
+        List<String> wrapped = new ArrayList<>();
+        for (Registration r : registrations) {
+            GuardedProcessor wrapper = wrappers.computeIfAbsent(r.processor,
+                p -> new GuardedProcessor(r.kind, p, table, config));
+            r.server.registerProcessor(r.code, wrapper, r.executor);
+            wrapped.add(r.serverName + ":" + r.kind);
         }
+        shape.setLongPollingProcessor(wrappers.get(pop)); // long-polling re-runs are segments too
 
         // 4. the admin requests
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
@@ -138,23 +142,48 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
             MQVersion.getVersionDesc(MQVersion.CURRENT_VERSION), config.guardEnabled(), wrapped, shape.describe());
     }
 
-    private List<String> wrapProcessors(BrokerShape shape) {
-        Map<NettyRequestProcessor, GuardedProcessor> wrappers = new IdentityHashMap<>();
-        List<String> wrapped = new ArrayList<>();
+    /**
+     * The broker's registrations of the guarded request codes, on every server (a lookup only: nothing changes).
+     * Requires the pop processor to be registered somewhere, or long-polling re-runs could not be segments.
+     */
+    private static List<Registration> guardedRegistrations(BrokerShape shape) throws ShapeException {
+        List<Registration> out = new ArrayList<>();
+        boolean popRegistered = false;
         for (Map.Entry<String, RemotingServer> server : shape.remotingServers().entrySet()) {
             for (int i = 0; i < GUARDED_CODES.length; i++) {
                 Pair<NettyRequestProcessor, ExecutorService> pair = server.getValue().getProcessorPair(GUARDED_CODES[i]);
                 if (pair == null || pair.getObject1() == null || pair.getObject1() instanceof GuardedProcessor) {
                     continue;
                 }
-                String kind = GUARDED_KINDS[i];
-                GuardedProcessor wrapper = wrappers.computeIfAbsent(pair.getObject1(),
-                    p -> new GuardedProcessor(kind, p, table, config));
-                server.getValue().registerProcessor(GUARDED_CODES[i], wrapper, pair.getObject2());
-                wrapped.add(server.getKey() + ":" + kind);
+                popRegistered |= pair.getObject1() == shape.popProcessor();
+                out.add(new Registration(server.getKey(), server.getValue(), GUARDED_CODES[i], GUARDED_KINDS[i],
+                    pair.getObject1(), pair.getObject2()));
             }
         }
-        return wrapped;
+        if (!popRegistered) {
+            throw new ShapeException("no remoting server registers POP_MESSAGE to the broker's PopMessageProcessor");
+        }
+        return out;
+    }
+
+    /** One processor registration of the broker: server, request code, processor and its executor. */
+    private static final class Registration {
+        final String serverName;
+        final RemotingServer server;
+        final int code;
+        final String kind;
+        final NettyRequestProcessor processor;
+        final ExecutorService executor;
+
+        Registration(String serverName, RemotingServer server, int code, String kind, NettyRequestProcessor processor,
+            ExecutorService executor) {
+            this.serverName = serverName;
+            this.server = server;
+            this.code = code;
+            this.kind = kind;
+            this.processor = processor;
+            this.executor = executor;
+        }
     }
 
     private void onLiveChange(ConfigKey key, Object value) {
@@ -162,15 +191,12 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         if (key == ConfigKey.ENABLE && m != null) {
             m.wakeup(); // the housekeeping cadence differs between guarded and stock mode
         } else if (key == ConfigKey.TRACE_FILE) {
-            try {
-                openTrace((String) value);
-            } catch (IOException e) {
-                LOG.warn("PopLockGuard cannot open trace file, popLockGuardTraceFile={}, error={}", value, e.toString());
-            }
+            openTrace((String) value);
         }
     }
 
-    private synchronized void openTrace(String path) throws IOException {
+    /** A trace file that cannot be opened is reported, never fatal: the trace is a test aid. */
+    private synchronized void openTrace(String path) {
         LockTraceWriter old = traceWriter;
         if (old != null) {
             listeners.remove(old);
@@ -178,8 +204,12 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
             traceWriter = null;
         }
         if (path != null && !path.isEmpty()) {
-            traceWriter = new LockTraceWriter(new File(path));
-            listeners.add(traceWriter);
+            try {
+                traceWriter = new LockTraceWriter(new File(path));
+                listeners.add(traceWriter);
+            } catch (IOException e) {
+                LOG.error("PopLockGuard cannot open the trace file, popLockGuardTraceFile={}, error={}", path, e.toString());
+            }
         }
     }
 

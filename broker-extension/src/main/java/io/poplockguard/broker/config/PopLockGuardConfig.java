@@ -94,7 +94,7 @@ public final class PopLockGuardConfig implements LockTableSettings {
     }
 
     /** Validates and applies one raw value; see the class comment for what happens to a bad one. */
-    void apply(ConfigKey key, String raw) {
+    synchronized void apply(ConfigKey key, String raw) {
         Object value;
         try {
             value = key.parse(raw);

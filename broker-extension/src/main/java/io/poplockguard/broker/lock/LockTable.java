@@ -71,7 +71,9 @@ public final class LockTable {
                 return; // turned off mid-request: stock behaviour, the 60 s sweep recovers what is left
             }
             for (Lease lease : s.leases()) {
-                if (lease.owner() == s && lease.state() == LeaseState.HELD) {
+                // State first, then owner: a continuation adopting a bound lease sets the owner before its
+                // BOUND -> HELD CAS, so seeing HELD here means the owner read below is already the adopter's.
+                if (lease.state() == LeaseState.HELD && lease.owner() == s) {
                     LockEntry e = entries.get(lease.key());
                     if (e != null) {
                         end(e, lease, LeaseState.HELD, LeaseState.RECLAIMED, ReclaimCause.SEGMENT_END);
