@@ -80,14 +80,25 @@ public final class InProcessBroker implements AutoCloseable {
         }
     }
 
-    /** Starts a broker with these broker.conf lines ("key=value"). */
+    /**
+     * Starts a broker with these broker.conf lines ("key=value"). A free port can be taken by another process between
+     * choosing it and binding it, so a bind failure is retried with fresh ports (three attempts).
+     */
     public static InProcessBroker start(String... confLines) throws Exception {
         Properties p = new Properties();
         for (String line : confLines) {
             int eq = line.indexOf('=');
             p.setProperty(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
         }
-        return new InProcessBroker(p);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new InProcessBroker(p);
+            } catch (Exception e) {
+                if (attempt >= 3 || !String.valueOf(e.getMessage()).contains("Failed to bind")) {
+                    throw e;
+                }
+            }
+        }
     }
 
     public static String version() {
@@ -158,7 +169,7 @@ public final class InProcessBroker implements AutoCloseable {
         }
         long deadline = System.currentTimeMillis() + 5_000;
         while (controller.getMessageStore().dispatchBehindBytes() > 0 && System.currentTimeMillis() < deadline) {
-            Thread.onSpinWait();
+            Thread.yield();
         }
     }
 
