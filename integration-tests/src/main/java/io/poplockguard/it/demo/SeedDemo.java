@@ -137,7 +137,7 @@ public final class SeedDemo {
     /** Cumulative deliveries over seconds since the ack, both brokers on one axis. */
     static String chart(String version, Run s, Run g) {
         int w = 720;
-        int h = 360;
+        int h = 370;
         int left = 60;
         int bottom = 300;
         double maxT = 5_000;
@@ -164,14 +164,18 @@ public final class SeedDemo {
             int y = (int) (bottom - n * ys);
             sb.append("<text x='").append(left - 20).append("' y='").append(y + 4).append("'>").append(n).append("</text>\n");
         }
-        appendLine(sb, s, "#c0392b", left, bottom, xs, ys);
-        appendLine(sb, g, "#27ae60", left, bottom, xs, ys);
+        appendLine(sb, s, "#c0392b", left, bottom, xs, ys, maxT);
+        appendLine(sb, g, "#27ae60", left, bottom, xs, ys, maxT);
+        sb.append("<text x='10' y='36'>messages</text>\n<text x='").append(w - 150).append("' y='")
+            .append(bottom + 34).append("'>seconds since the ack</text>\n");
         sb.append("<text x='").append(w - 230).append("' y='60' fill='#27ae60'>guarded: first delivery ").append(fmt(g.stallMs)).append("</text>\n");
         sb.append("<text x='").append(w - 230).append("' y='80' fill='#c0392b'>stock: first delivery ").append(fmt(s.stallMs)).append("</text>\n");
         return sb.append("</svg>\n").toString();
     }
 
-    private static void appendLine(StringBuilder sb, Run r, String color, int left, int bottom, double xs, double ys) {
+    /** A step line of cumulative deliveries, held at its last value to the end of the axis. */
+    private static void appendLine(StringBuilder sb, Run r, String color, int left, int bottom, double xs, double ys,
+        double maxT) {
         sb.append("<polyline fill='none' stroke-width='2' stroke='").append(color).append("' points='");
         long prevCount = 0;
         for (long[] d : r.deliveries) {
@@ -179,6 +183,7 @@ public final class SeedDemo {
             sb.append(String.format("%.1f,%.1f %.1f,%.1f ", x, bottom - prevCount * ys, x, bottom - d[1] * ys));
             prevCount = d[1];
         }
+        sb.append(String.format("%.1f,%.1f", left + maxT * xs, bottom - prevCount * ys));
         sb.append("'/>\n");
     }
 }
