@@ -20,6 +20,7 @@ import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.apache.rocketmq.remoting.protocol.header.AckMessageRequestHeader;
+import org.apache.rocketmq.remoting.protocol.header.ChangeInvisibleTimeRequestHeader;
 import org.apache.rocketmq.remoting.protocol.header.ExtraInfoUtil;
 import org.apache.rocketmq.remoting.protocol.header.PopMessageRequestHeader;
 
@@ -105,7 +106,25 @@ public final class PopTestClient implements AutoCloseable {
         h.setQueueId(ExtraInfoUtil.getQueueId(ei));
         h.setExtraInfo(extraInfo);
         h.setOffset(m.getQueueOffset());
-        RemotingCommand request = RemotingCommand.createRequestCommand(RequestCode.ACK_MESSAGE, h);
+        return sendRaw(RemotingCommand.createRequestCommand(RequestCode.ACK_MESSAGE, h), timeoutMs);
+    }
+
+    /** Change invisible time as a raw request (for an orderly message it waits on the queue lock). */
+    public CompletableFuture<RemotingCommand> changeInvisibleTimeRaw(MessageExt m, String group, long invisibleMs,
+        long timeoutMs) {
+        String extraInfo = m.getProperty(MessageConst.PROPERTY_POP_CK);
+        String[] ei = ExtraInfoUtil.split(extraInfo);
+        ChangeInvisibleTimeRequestHeader h = new ChangeInvisibleTimeRequestHeader();
+        h.setConsumerGroup(group);
+        h.setTopic(ExtraInfoUtil.getRealTopic(ei, m.getTopic(), group));
+        h.setQueueId(ExtraInfoUtil.getQueueId(ei));
+        h.setExtraInfo(extraInfo);
+        h.setOffset(m.getQueueOffset());
+        h.setInvisibleTime(invisibleMs);
+        return sendRaw(RemotingCommand.createRequestCommand(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, h), timeoutMs);
+    }
+
+    private CompletableFuture<RemotingCommand> sendRaw(RemotingCommand request, long timeoutMs) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return api.getRemotingClient().invokeSync(addr, request, timeoutMs);

@@ -65,6 +65,26 @@ class LockWaitersTest {
 
     @Test
     @Timeout(60)
+    void guardedOrderlyChangeInvisibleTimeGetsBusyAtTheDeadline() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD,
+            "popLockGuardEnable=true", "popLockGuardWaitDeadlineMs=800");
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            MessageExt m = popOneOrderly(b, c);
+            PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
+            assertTrue(locks.tryLock(KEY));
+            long t0 = System.nanoTime();
+            RemotingCommand busy = c.changeInvisibleTimeRaw(m, GROUP, 10_000, 5_000).get(6, TimeUnit.SECONDS);
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertEquals(ResponseCode.SYSTEM_BUSY, busy.getCode(), busy.getRemark());
+            assertTrue(waitedMs >= 700 && waitedMs < 2_500, "answered at the deadline: " + waitedMs);
+            locks.unLock(KEY);
+            RemotingCommand ok = c.changeInvisibleTimeRaw(m, GROUP, 10_000, 5_000).get(6, TimeUnit.SECONDS);
+            assertEquals(ResponseCode.SUCCESS, ok.getCode(), ok.getRemark());
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void stockOrderlyAckSpinsACore() throws Exception {
         try (InProcessBroker b = InProcessBroker.start();
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
