@@ -108,6 +108,7 @@ public final class LockTable {
         Segment seg = currentSegment.get();
         for (;;) {
             LockEntry e = entryFor(key);
+            long releases = e.releaseCount; // read before the holder, so a release in between is noticed later
             Lease cur = e.holder();
             if (cur == null) {
                 long now = clock.nanoTime();
@@ -132,7 +133,7 @@ public final class LockTable {
             listener.contended(key);
             if (settings.guardEnabled()) {
                 if (seg != null) {
-                    seg.failedToLock(key, e, e.releaseCount);
+                    seg.failedToLock(key, e, releases);
                 }
                 backoff.onFailure(key, e, settings.waitDeadlineMs(), seg != null);
             }

@@ -44,9 +44,15 @@ public final class Segment {
         leases.add(lease);
     }
 
+    /** Remembers the first failure per key: a waiter retrying in a loop adds nothing more. */
     void failedToLock(String key, LockEntry entry, long releaseCount) {
         if (failedLocks == null) {
             failedLocks = new ArrayList<>(2);
+        }
+        for (FailedLock f : failedLocks) {
+            if (f.key.equals(key)) {
+                return;
+            }
         }
         failedLocks.add(new FailedLock(key, entry, releaseCount));
     }

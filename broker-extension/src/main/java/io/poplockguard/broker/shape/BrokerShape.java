@@ -168,12 +168,26 @@ public final class BrokerShape {
         return servers;
     }
 
-    /** Puts {@code manager} in the pop processor and in the buffer-merge service, which keeps its own reference. */
+    /**
+     * Puts {@code manager} in the pop processor and in the buffer-merge service, which keeps its own reference. Both
+     * or neither: two managers in use at once would mean two lock tables, so a failure restores the stock one.
+     */
     public void replaceQueueLockManager(PopMessageProcessor.QueueLockManager manager) throws ShapeException {
-        write(popLockManagerField, popProcessor, manager);
-        write(mergeLockManagerField, bufferMergeService, manager);
-        if (popProcessor.getQueueLockManager() != manager) {
-            throw new ShapeException("PopMessageProcessor.getQueueLockManager() does not return the replaced manager");
+        PopMessageProcessor.QueueLockManager stock = popProcessor.getQueueLockManager();
+        try {
+            write(popLockManagerField, popProcessor, manager);
+            write(mergeLockManagerField, bufferMergeService, manager);
+            if (popProcessor.getQueueLockManager() != manager) {
+                throw new ShapeException("PopMessageProcessor.getQueueLockManager() does not return the replaced manager");
+            }
+        } catch (ShapeException e) {
+            try {
+                write(popLockManagerField, popProcessor, stock);
+                write(mergeLockManagerField, bufferMergeService, stock);
+            } catch (ShapeException restoreFailed) {
+                e.addSuppressed(restoreFailed);
+            }
+            throw e;
         }
     }
 
