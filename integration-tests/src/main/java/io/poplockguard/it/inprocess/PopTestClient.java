@@ -73,14 +73,7 @@ public final class PopTestClient implements AutoCloseable {
 
     /** Acks one popped message; completes with the broker's answer (an exception for a non-success code). */
     public CompletableFuture<AckResult> ack(MessageExt m, String group, long timeoutMs) throws Exception {
-        String extraInfo = m.getProperty(MessageConst.PROPERTY_POP_CK);
-        String[] ei = ExtraInfoUtil.split(extraInfo);
-        AckMessageRequestHeader h = new AckMessageRequestHeader();
-        h.setConsumerGroup(group);
-        h.setTopic(ExtraInfoUtil.getRealTopic(ei, m.getTopic(), group));
-        h.setQueueId(ExtraInfoUtil.getQueueId(ei));
-        h.setExtraInfo(extraInfo);
-        h.setOffset(m.getQueueOffset());
+        AckMessageRequestHeader h = ackHeader(m, group);
         CompletableFuture<AckResult> f = new CompletableFuture<>();
         api.ackMessageAsync(addr, timeoutMs, new AckCallback() {
             @Override
@@ -98,6 +91,11 @@ public final class PopTestClient implements AutoCloseable {
 
     /** An ack sent as a raw request, so the test sees the broker's response code (SYSTEM_BUSY at the deadline). */
     public CompletableFuture<RemotingCommand> ackRaw(MessageExt m, String group, long timeoutMs) {
+        return sendRaw(RemotingCommand.createRequestCommand(RequestCode.ACK_MESSAGE, ackHeader(m, group)), timeoutMs);
+    }
+
+    /** The ack header for a popped message, from the pop checkpoint info the broker put in its properties. */
+    private static AckMessageRequestHeader ackHeader(MessageExt m, String group) {
         String extraInfo = m.getProperty(MessageConst.PROPERTY_POP_CK);
         String[] ei = ExtraInfoUtil.split(extraInfo);
         AckMessageRequestHeader h = new AckMessageRequestHeader();
@@ -106,7 +104,7 @@ public final class PopTestClient implements AutoCloseable {
         h.setQueueId(ExtraInfoUtil.getQueueId(ei));
         h.setExtraInfo(extraInfo);
         h.setOffset(m.getQueueOffset());
-        return sendRaw(RemotingCommand.createRequestCommand(RequestCode.ACK_MESSAGE, h), timeoutMs);
+        return h;
     }
 
     /** Change invisible time as a raw request (for an orderly message it waits on the queue lock). */
