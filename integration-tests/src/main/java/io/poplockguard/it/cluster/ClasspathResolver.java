@@ -1,0 +1,89 @@
+package io.poplockguard.it.cluster;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Resolves the runtime classpath of one RocketMQ artifact from Maven Central, with Maven itself (a generated pom and
+ * {@code dependency:build-classpath}), into a cache under ~/.cache/poplockguard/rocketmq so a version is resolved
+ * once per machine. No hand-installed distribution is needed.
+ */
+public final class ClasspathResolver {
+    private static final Path CACHE = Paths.get(System.getProperty("poplockguard.cache",
+        System.getenv().getOrDefault("HOME", System.getProperty("java.io.tmpdir")) + "/.cache/poplockguard/rocketmq"));
+
+    private ClasspathResolver() {
+    }
+
+    /** The classpath (path-separated) of org.apache.rocketmq:{artifact}:{version} and its runtime dependencies. */
+    public static synchronized String resolve(String artifact, String version) throws IOException, InterruptedException {
+        Path dir = CACHE.resolve(artifact + "-" + version);
+        Path cp = dir.resolve("classpath.txt");
+        if (Files.isRegularFile(cp) && Files.size(cp) > 0 && allExist(read(cp))) {
+            return read(cp);
+        }
+        Files.createDirectories(dir);
+        Files.write(dir.resolve("pom.xml"), pom(artifact, version).getBytes(StandardCharsets.UTF_8));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(mvn());
+        cmd.add("-q");
+        cmd.add("-B");
+        cmd.add("dependency:build-classpath");
+        cmd.add("-Dmdep.outputFile=" + cp.toAbsolutePath());
+        cmd.add("-Dmdep.includeScope=runtime");
+        Path log = dir.resolve("resolve.log");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+            .redirectOutput(log.toFile()).start();
+        if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException("could not resolve org.apache.rocketmq:" + artifact + ":" + version
+                + " from Maven Central; Maven said:\n" + tail(log, 30));
+        }
+        return read(cp);
+    }
+
+    private static String mvn() {
+        String home = System.getProperty("maven.home");
+        if (home != null && new File(home, "bin/mvn").canExecute()) {
+            return new File(home, "bin/mvn").getAbsolutePath();
+        }
+        return "mvn";
+    }
+
+    private static boolean allExist(String classpath) {
+        for (String e : classpath.split(File.pathSeparator)) {
+            if (!new File(e).exists()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String read(Path p) throws IOException {
+        return new String(Files.readAllBytes(p), StandardCharsets.UTF_8).trim();
+    }
+
+    static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static String pom(String artifact, String version) {
+        return "<project xmlns='http://maven.apache.org/POM/4.0.0'><modelVersion>4.0.0</modelVersion>"
+            + "<groupId>io.poplockguard.cache</groupId><artifactId>" + artifact + "-" + version.replace('.', '-')
+            + "</artifactId><version>1</version><packaging>pom</packaging><dependencies><dependency>"
+            + "<groupId>org.apache.rocketmq</groupId><artifactId>" + artifact + "</artifactId><version>" + version
+            + "</version></dependency></dependencies></project>\n";
+    }
+}

@@ -1,0 +1,39 @@
+package io.poplockguard.it.cluster;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A running RocketMQ cluster for one test: a name server and brokers, stock or guarded, all on 127.0.0.1. Backends:
+ * separate JVM processes ({@link ProcessCluster}) or containers; scenarios only see this interface.
+ */
+public interface Cluster extends AutoCloseable {
+    ClusterSpec spec();
+
+    String namesrvAddr();
+
+    int brokerCount();
+
+    /** host:port of broker {@code i}'s remoting server. */
+    String brokerAddr(int i);
+
+    String brokerName(int i);
+
+    /** kill -9 of broker {@code i}, as a crash. */
+    void killBroker(int i) throws Exception;
+
+    /** Starts broker {@code i} again on its store and ports; returns when it serves. */
+    void restartBroker(int i) throws Exception;
+
+    /** CPU seconds broker {@code i} used so far (this incarnation). */
+    double brokerCpuSeconds(int i);
+
+    /** The plugin's lock trace of broker {@code i} (guarded clusters), or null. */
+    Path traceFile(int i);
+
+    /** The last lines of broker {@code i}'s log, for failure messages. */
+    String brokerLogTail(int i, int lines);
+
+    @Override
+    void close();
+}

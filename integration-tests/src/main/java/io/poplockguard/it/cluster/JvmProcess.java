@@ -1,0 +1,168 @@
+package io.poplockguard.it.cluster;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One RocketMQ JVM (name server or broker) started by the harness: its command, its log file, its PID. Every process
+ * is stopped by PID when the cluster closes, and by a shutdown hook if the test JVM ends first.
+ */
+public final class JvmProcess {
+    private static final Set<JvmProcess> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (JvmProcess p : RUNNING) {
+                p.kill();
+            }
+        }, "poplockguard-harness-cleanup"));
+    }
+
+    private final String name;
+    private final List<String> command;
+    private final Path log;
+    private final Path workDir;
+    private volatile Process process;
+
+    JvmProcess(String name, List<String> command, Path workDir) {
+        this.name = name;
+        this.command = command;
+        this.workDir = workDir;
+        this.log = workDir.resolve(name + ".out");
+    }
+
+    /** Starts the JVM and waits until {@code readyLine} appears in its output and {@code port} accepts connections. */
+    void start(String readyLine, int port, long timeoutMs) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        process = pb.start();
+        RUNNING.add(this);
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with " + process.exitValue() + " while starting; its output:\n"
+                    + tail(40));
+            }
+            if (logContains(readyLine) && portOpen(port)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        kill();
+        throw new IOException(name + " did not become ready within " + timeoutMs + " ms (waiting for '" + readyLine
+            + "' and 127.0.0.1:" + port + "); its output:\n" + tail(40));
+    }
+
+    private boolean logContains(String line) throws IOException {
+        return Files.exists(log) && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(line);
+    }
+
+    static boolean portOpen(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public long pid() {
+        Process p = process;
+        return p == null ? -1 : p.pid();
+    }
+
+    public boolean isAlive() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /** kill -9, as a crash would. */
+    public void kill() {
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        RUNNING.remove(this);
+    }
+
+    /** A polite stop (SIGTERM, the broker's shutdown hook runs), then kill -9 after {@code graceMs}. */
+    public void stop(long graceMs) {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.destroy();
+            try {
+                if (!p.waitFor(graceMs, TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        RUNNING.remove(this);
+    }
+
+    /** User plus system CPU seconds of the process so far (Linux /proc; -1 where unavailable). */
+    public double cpuSeconds() {
+        long pid = pid();
+        Path stat = Paths.get("/proc", Long.toString(pid), "stat");
+        try {
+            String s = new String(Files.readAllBytes(stat), StandardCharsets.UTF_8);
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+            return ticks / 100.0; // USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    public String tail(int lines) {
+        return ClasspathResolver.tail(log, lines);
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    static List<String> javaCommand(String heap, Path home, String classpath, String mainClass, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx" + heap);
+        cmd.add("-Xms64m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Duser.home=" + home);
+        cmd.add("-Drocketmq.home.dir=" + home);
+        cmd.add("-Djava.net.preferIPv4Stack=true");
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add(mainClass);
+        for (String a : args) {
+            cmd.add(a);
+        }
+        return cmd;
+    }
+
+    static String join(String... parts) {
+        return String.join(File.pathSeparator, parts);
+    }
+}
