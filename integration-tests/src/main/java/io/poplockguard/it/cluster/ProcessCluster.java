@@ -80,6 +80,17 @@ public final class ProcessCluster implements Cluster {
         return new ProcessCluster(spec);
     }
 
+    /** This backend for the A/B runner. */
+    public static java.util.function.Function<ClusterSpec, Cluster> backend() {
+        return spec -> {
+            try {
+                return start(spec);
+            } catch (Exception e) {
+                throw new IllegalStateException("cluster " + spec.label() + " did not start: " + e.getMessage(), e);
+            }
+        };
+    }
+
     private String brokerConf(int i, int port, Path home) {
         StringBuilder sb = new StringBuilder();
         sb.append("brokerClusterName=plg-cluster\n")

@@ -13,7 +13,10 @@ import org.apache.rocketmq.client.consumer.PopCallback;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.client.impl.ClientRemotingProcessor;
 import org.apache.rocketmq.client.impl.MQClientAPIImpl;
+import org.apache.rocketmq.common.TopicConfig;
 import org.apache.rocketmq.common.constant.ConsumeInitMode;
+import org.apache.rocketmq.common.topic.TopicValidator;
+import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
@@ -136,6 +139,18 @@ public final class PopTestClient implements AutoCloseable {
         for (MessageExt m : messages) {
             ack(m, group, 3_000).get(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** Creates (or updates) a topic on this broker through the admin request the tools use. */
+    public void createTopic(String topic, int queues) throws Exception {
+        api.createTopic(addr, TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC, new TopicConfig(topic, queues, queues), 3_000);
+    }
+
+    public void createGroup(String group, boolean orderly) throws Exception {
+        SubscriptionGroupConfig g = new SubscriptionGroupConfig();
+        g.setGroupName(group);
+        g.setConsumeMessageOrderly(orderly);
+        api.createSubscriptionGroup(addr, g, 3_000);
     }
 
     public void updateBrokerConfig(String key, String value) throws Exception {

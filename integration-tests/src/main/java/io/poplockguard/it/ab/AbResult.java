@@ -1,0 +1,53 @@
+package io.poplockguard.it.ab;
+
+import io.poplockguard.it.check.TraceExclusionChecker;
+import io.poplockguard.it.scenario.RunResult;
+
+/** One scenario run on a stock and a guarded cluster of the same version, side by side in one run. */
+public final class AbResult {
+    public final String scenario;
+    public final String version;
+    public final RunResult stock;
+    public final RunResult guarded;
+    /** The guarded brokers' lock traces, checked for mutual exclusion. */
+    public final TraceExclusionChecker.Report exclusion;
+    /** Locks the guarded brokers still held after the run ("[]" each when none). */
+    public final String heldAtEnd;
+
+    AbResult(String scenario, String version, RunResult stock, RunResult guarded,
+        TraceExclusionChecker.Report exclusion, String heldAtEnd) {
+        this.scenario = scenario;
+        this.version = version;
+        this.stock = stock;
+        this.guarded = guarded;
+        this.exclusion = exclusion;
+        this.heldAtEnd = heldAtEnd;
+    }
+
+    /** Markdown table rows comparing the two runs. */
+    public String table() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("A/B ").append(scenario).append(" on RocketMQ ").append(version).append(" (same run)\n")
+            .append("| metric | stock | guarded |\n|---|---|---|\n");
+        row(sb, "stall: drain start -> first delivery", ms(stock.stallMs), ms(guarded.stallMs));
+        row(sb, "delivered / produced", stock.delivered.size() + " / " + stock.produced.size(),
+            guarded.delivered.size() + " / " + guarded.produced.size());
+        row(sb, "pop latency p50 / p99 (ms)", stock.popLatencyPercentile(50) + " / " + stock.popLatencyPercentile(99),
+            guarded.popLatencyPercentile(50) + " / " + guarded.popLatencyPercentile(99));
+        row(sb, "broker CPU seconds", String.format("%.2f", stock.brokerCpuSeconds),
+            String.format("%.2f", guarded.brokerCpuSeconds));
+        row(sb, "run time (s)", String.format("%.1f", stock.durationMs / 1000.0),
+            String.format("%.1f", guarded.durationMs / 1000.0));
+        row(sb, "mutual exclusion (trace)", "-", exclusion.toString());
+        row(sb, "locks held at the end", "-", heldAtEnd);
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String name, String a, String b) {
+        sb.append("| ").append(name).append(" | ").append(a).append(" | ").append(b).append(" |\n");
+    }
+
+    private static String ms(long v) {
+        return v < 0 ? "none within the limit" : v + " ms";
+    }
+}

@@ -1,0 +1,85 @@
+package io.poplockguard.it.check;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Mutual exclusion from the plugin's lock trace (popLockGuardTraceFile): replaying acquire / release / reclaim in
+ * seq order, a key may have at most one live lease, an end must end the live one, and at quiescence none is live.
+ */
+public final class TraceExclusionChecker {
+    private static final Pattern LINE = Pattern.compile(
+        "\\{\"seq\":(\\d+),\"nanos\":\\d+,\"event\":\"(acquire|release|reclaim)\",\"key\":\"([^\"]+)\",\"lease\":(\\d+),"
+            + "\"owner\":\"[^\"]*\"(,\"cause\":\"\\w+\")?\\}");
+
+    /** What the trace showed. */
+    public static final class Report {
+        public int events;
+        public final List<String> violations = new ArrayList<>();
+        public final Map<String, Long> liveAtEnd = new HashMap<>();
+
+        public boolean ok() {
+            return violations.isEmpty() && liveAtEnd.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return events + " lock events, " + violations.size() + " exclusion violations"
+                + (violations.isEmpty() ? "" : " " + violations.subList(0, Math.min(5, violations.size())))
+                + ", live at end " + liveAtEnd;
+        }
+    }
+
+    private TraceExclusionChecker() {
+    }
+
+    public static Report check(Path trace) throws IOException {
+        Report report = new Report();
+        if (trace == null || !Files.exists(trace)) {
+            report.violations.add("no trace file " + trace);
+            return report;
+        }
+        List<String[]> events = new ArrayList<>();
+        for (String line : Files.readAllLines(trace, StandardCharsets.UTF_8)) {
+            if (line.isEmpty() || line.contains("\"event\":\"dropped\"")) {
+                if (!line.isEmpty()) {
+                    report.violations.add("the trace dropped events: " + line);
+                }
+                continue;
+            }
+            Matcher m = LINE.matcher(line);
+            if (!m.matches()) {
+                report.violations.add("malformed trace line: " + line);
+                continue;
+            }
+            events.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
+        }
+        events.sort(Comparator.comparingLong(e -> Long.parseLong(e[0])));
+        report.events = events.size();
+        for (String[] e : events) {
+            long lease = Long.parseLong(e[3]);
+            if (e[1].equals("acquire")) {
+                Long prev = report.liveAtEnd.putIfAbsent(e[2], lease);
+                if (prev != null) {
+                    report.violations.add("seq " + e[0] + ": lease " + lease + " acquired " + e[2] + " while lease "
+                        + prev + " was live");
+                }
+            } else if (!Long.valueOf(lease).equals(report.liveAtEnd.get(e[2]))) {
+                report.violations.add("seq " + e[0] + ": " + e[1] + " of lease " + lease + " on " + e[2]
+                    + " which was not the live lease");
+            } else {
+                report.liveAtEnd.remove(e[2]);
+            }
+        }
+        return report;
+    }
+}

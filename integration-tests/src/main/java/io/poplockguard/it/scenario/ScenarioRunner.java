@@ -1,0 +1,259 @@
+package io.poplockguard.it.scenario;
+
+import io.poplockguard.it.cluster.Cluster;
+import io.poplockguard.it.inprocess.PopTestClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.consumer.AckResult;
+import org.apache.rocketmq.client.consumer.AckStatus;
+import org.apache.rocketmq.client.consumer.PopResult;
+import org.apache.rocketmq.client.consumer.PopStatus;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+/**
+ * Runs a scenario against a cluster, op by op, with real clients: a producer through the name server, classic
+ * remoting pop/ack/change-invisible-time straight to the brokers, and the brokers' own admin requests for live
+ * config and faults. What ran is recorded as a replayable file (ops with their relative start times).
+ */
+public final class ScenarioRunner implements AutoCloseable {
+    private final Cluster cluster;
+    private final RunResult result;
+    private final Map<Integer, PopTestClient> clients = new HashMap<>();
+    private final Map<String, List<MessageExt>> held = new HashMap<>();
+    private final Map<String, Integer> deliveredByGroup = new HashMap<>();
+    private DefaultMQProducer producer;
+    private long startNanos;
+    private int nextKey;
+
+    public ScenarioRunner(Cluster cluster, String label) {
+        this.cluster = cluster;
+        this.result = new RunResult(label);
+    }
+
+    /** Runs the ops in order (each waits for its {@code at} if given); returns what was measured. */
+    public RunResult run(List<Op> ops) throws Exception {
+        startNanos = System.nanoTime();
+        double cpu0 = cpu();
+        for (Op op : ops) {
+            long wait = op.at() - elapsedMs();
+            if (op.at() >= 0 && wait > 0) {
+                Thread.sleep(wait);
+            }
+            result.recorded.add(ScenarioFile.line(op, elapsedMs()));
+            try {
+                execute(op);
+            } catch (Exception e) {
+                throw new IllegalStateException("op " + op + " failed on " + result.label + ": " + e
+                    + "\nbroker log tail:\n" + cluster.brokerLogTail(op.broker(), 20), e);
+            }
+        }
+        result.durationMs = elapsedMs();
+        result.brokerCpuSeconds = cpu() - cpu0;
+        return result;
+    }
+
+    /** Writes what ran as a scenario file that replays against any cluster. */
+    public void record(Path file) throws IOException {
+        Files.write(file, result.recorded, StandardCharsets.UTF_8);
+    }
+
+    private void execute(Op op) throws Exception {
+        int b = op.broker();
+        switch (op.type()) {
+            case CREATE_TOPIC:
+                for (int i = 0; i < cluster.brokerCount(); i++) {
+                    client(i).createTopic(op.str("topic"), op.integer("queues", 1));
+                }
+                break;
+            case CREATE_GROUP:
+                for (int i = 0; i < cluster.brokerCount(); i++) {
+                    client(i).createGroup(op.str("group"), op.bool("orderly"));
+                }
+                break;
+            case PRODUCE:
+                produce(op.str("topic"), b, op.integer("queue", 0), op.integer("count", 1));
+                break;
+            case POP: {
+                int until = op.integer("untilCount", 0);
+                long deadline = System.currentTimeMillis() + 30_000;
+                int got = 0;
+                do {
+                    got += pop(op, b, op.integer("pollMs", 300));
+                } while (got < until && System.currentTimeMillis() < deadline);
+                if (got < until) {
+                    throw new IllegalStateException("popped " + got + " of untilCount=" + until + " within 30 s");
+                }
+                break;
+            }
+            case ACK:
+                ackAll(op.str("group"), b);
+                break;
+            case CHANGE_INVISIBLE:
+                for (MessageExt m : held(op.str("group"))) {
+                    client(b).changeInvisibleTimeRaw(m, op.str("group"), op.integer("ms", 0), 5_000).get(10, TimeUnit.SECONDS);
+                }
+                break;
+            case CRASH:
+                held(op.str("group")).clear();
+                break;
+            case DRAIN:
+                drain(op, b);
+                break;
+            case FAULT:
+                if (op.str("topic") != null) {
+                    client(b).updateBrokerConfig("faultStoreTopic", op.str("topic"));
+                }
+                client(b).updateBrokerConfig("faultStoreReadMode", op.str("mode"));
+                break;
+            case CONFIG:
+                client(b).updateBrokerConfig(op.str("key"), op.str("value"));
+                break;
+            case KILL_BROKER:
+                cluster.killBroker(b);
+                break;
+            case RESTART_BROKER:
+                cluster.restartBroker(b);
+                break;
+            case WAIT:
+                Thread.sleep(op.integer("ms", 0));
+                break;
+            default:
+                throw new IllegalStateException("unhandled op " + op.type());
+        }
+    }
+
+    private void drain(Op op, int b) throws Exception {
+        String group = op.str("group");
+        int expect = op.integer("expect", 0);
+        long start = System.nanoTime();
+        long limitMs = op.integer("limitMs", 60_000);
+        boolean first = true;
+        while (deliveredByGroup.getOrDefault(group, 0) < expect
+            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < limitMs) {
+            int got = pop(op, b, 1_000);
+            if (got > 0) {
+                if (first && result.stallMs < 0) {
+                    result.stallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                }
+                first = false;
+                ackAll(group, b);
+            }
+        }
+        if (deliveredByGroup.getOrDefault(group, 0) >= expect && first && result.stallMs < 0) {
+            result.stallMs = 0;
+        }
+    }
+
+    private int pop(Op op, int b, int pollMs) throws Exception {
+        String group = op.str("group");
+        long t0 = System.nanoTime();
+        PopResult r;
+        try {
+            r = client(b).pop(op.str("topic"), group, op.integer("queue", -1), op.integer("max", 8), pollMs,
+                op.bool("orderly"), pollMs + 3_000).get(pollMs + 10_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException unanswered) {
+            result.unansweredPops++;
+            return 0;
+        }
+        if (r.getPopStatus() != PopStatus.FOUND || r.getMsgFoundList() == null) {
+            return 0;
+        }
+        result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        held(group).addAll(r.getMsgFoundList());
+        for (MessageExt m : r.getMsgFoundList()) {
+            result.delivered.add(m.getKeys());
+        }
+        deliveredByGroup.merge(group, r.getMsgFoundList().size(), Integer::sum);
+        result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
+        return r.getMsgFoundList().size();
+    }
+
+    private void ackAll(String group, int b) throws Exception {
+        for (MessageExt m : held(group)) {
+            try {
+                AckResult r = client(b).ack(m, group, 5_000).get(10, TimeUnit.SECONDS);
+                if (r.getStatus() != AckStatus.OK) {
+                    result.unansweredAcks++;
+                }
+            } catch (ExecutionException unanswered) {
+                result.unansweredAcks++;
+            }
+        }
+        held(group).clear();
+    }
+
+    private void produce(String topic, int b, int queue, int count) throws Exception {
+        DefaultMQProducer p = producer();
+        MessageQueue mq = new MessageQueue(topic, cluster.brokerName(b), queue);
+        for (int i = 0; i < count; i++) {
+            String key = result.label.replaceAll("[^a-z0-9.]", "") + "-" + (nextKey++);
+            Message m = new Message(topic, "*", key, key.getBytes(StandardCharsets.UTF_8));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (true) {
+                try {
+                    p.send(m, mq);
+                    break;
+                } catch (MQClientException e) {
+                    // the topic's route reaches the name server a moment after it is created
+                    if (System.currentTimeMillis() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            result.produced.add(key);
+        }
+    }
+
+    private DefaultMQProducer producer() throws MQClientException {
+        if (producer == null) {
+            producer = new DefaultMQProducer("plg-producer");
+            producer.setNamesrvAddr(cluster.namesrvAddr());
+            producer.setInstanceName("plg-" + UUID.randomUUID());
+            producer.setSendMsgTimeout(5_000);
+            producer.start();
+        }
+        return producer;
+    }
+
+    private PopTestClient client(int broker) {
+        return clients.computeIfAbsent(broker, i -> new PopTestClient(cluster.brokerAddr(i), cluster.brokerName(i)));
+    }
+
+    private List<MessageExt> held(String group) {
+        return held.computeIfAbsent(group, g -> new ArrayList<>());
+    }
+
+    private long elapsedMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    private double cpu() {
+        double sum = 0;
+        for (int i = 0; i < cluster.brokerCount(); i++) {
+            sum += Math.max(0, cluster.brokerCpuSeconds(i));
+        }
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        if (producer != null) {
+            producer.shutdown();
+        }
+        clients.values().forEach(PopTestClient::close);
+    }
+}

@@ -1,0 +1,82 @@
+package io.poplockguard.it.ab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poplockguard.it.cluster.ClusterSpec;
+import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.scenario.Op;
+import io.poplockguard.it.scenario.ScenarioFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The A/B suites on real process clusters: each scenario file runs on a stock and a guarded cluster of one version
+ * side by side, and each claim is a difference measured in that run. Tables go to stdout and target/ab-results/.
+ */
+class AbSuiteTest {
+    private static final Path OUT = Paths.get("target", "ab-results");
+    private final AbRunner runner = new AbRunner(ProcessCluster.backend());
+
+    @ParameterizedTest
+    @ValueSource(strings = {"5.3.0", "5.2.0"})
+    @Timeout(600)
+    void seedScenario(String version) throws Exception {
+        Path recorded = Files.createDirectories(OUT).resolve("seed-" + version + ".recorded.jsonl");
+        AbResult r = runner.run("seed scenario", ClusterSpec.of(version), scenario("seed.jsonl"), recorded);
+        report("seed-" + version, r);
+        assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_000, "guarded stall " + r.guarded.stallMs);
+        assertTrue(r.stock.stallMs >= 60_000, "stock " + version + " must stall >= 60 s, was " + r.stock.stallMs);
+        assertGuardedInvariants(r);
+        assertEquals(ScenarioFile.read(Paths.get("src/test/resources/scenarios/seed.jsonl")).size(),
+            ScenarioFile.read(recorded).size(), "the recorded run replays as the same ops");
+    }
+
+    @Test
+    @Timeout(300)
+    void storeReadThrowsOnTheNewestVersion() throws Exception {
+        AbResult r = runner.run("store read throws", ClusterSpec.of("5.5.0").withFaultStore(),
+            scenario("store-read-throws.jsonl"), null);
+        report("store-read-throws-5.5.0", r);
+        assertEquals(0, r.guarded.unansweredPops, "guarded answers the faulted pop");
+        assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_000, "guarded stall " + r.guarded.stallMs);
+        assertTrue(r.stock.unansweredPops >= 1, "stock leaves the faulted pop unanswered");
+        assertEquals(-1, r.stock.stallMs, "stock delivers nothing while the lock leaks (20 s limit)");
+        assertGuardedInvariants(r);
+    }
+
+    @Test
+    @Timeout(300)
+    void orderlyAckContentionCpu() throws Exception {
+        AbResult r = runner.run("orderly ack contention", ClusterSpec.of("5.5.0").withFaultStore(),
+            scenario("orderly-ack-contention.jsonl"), null);
+        report("orderly-ack-contention-5.5.0", r);
+        assertTrue(r.stock.brokerCpuSeconds > 2 * r.guarded.brokerCpuSeconds + 3,
+            "stock spins: " + r.stock.brokerCpuSeconds + " s CPU vs guarded " + r.guarded.brokerCpuSeconds);
+        assertTrue(r.exclusion.violations.isEmpty(), r.exclusion.toString());
+    }
+
+    private static void assertGuardedInvariants(AbResult r) {
+        assertEquals("[]", r.guarded.lost().toString(), "guarded: every produced message delivered");
+        assertTrue(r.exclusion.ok(), "guarded: " + r.exclusion);
+        assertEquals("[]", r.heldAtEnd, "guarded: lock table empty at quiescence");
+    }
+
+    private static List<Op> scenario(String name) throws Exception {
+        return ScenarioFile.read(Paths.get("src/test/resources/scenarios", name));
+    }
+
+    private static void report(String name, AbResult r) throws Exception {
+        String table = r.table();
+        System.out.println(table);
+        Files.createDirectories(OUT);
+        Files.write(OUT.resolve(name + ".md"), table.getBytes(StandardCharsets.UTF_8));
+    }
+}

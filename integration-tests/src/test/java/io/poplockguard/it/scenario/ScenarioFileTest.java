@@ -1,0 +1,51 @@
+package io.poplockguard.it.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The scenario file format: shipped files parse; bad input fails before anything runs, naming line and field. */
+class ScenarioFileTest {
+
+    @Test
+    void shippedScenariosParse() throws Exception {
+        try (Stream<Path> files = Files.list(Path.of("src/test/resources/scenarios"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                assertTrue(ScenarioFile.read(f).size() > 3, f.toString());
+            }
+        }
+    }
+
+    @Test
+    void badLinesNameTheLineAndTheField() {
+        assertError("line 2: unknown op 'popp'", "{\"op\":\"wait\",\"ms\":1}", "{\"op\":\"popp\",\"topic\":\"t\"}");
+        assertError("line 1: op produce needs field 'count'", "{\"op\":\"produce\",\"topic\":\"t\"}");
+        assertError("line 1: op wait has no field 'secs'", "{\"op\":\"wait\",\"ms\":1,\"secs\":2}");
+        assertError("line 1: field 'count' of op produce must be a whole number >= 0, got many",
+            "{\"op\":\"produce\",\"topic\":\"t\",\"count\":\"many\"}");
+        assertError("line 3: malformed JSON", "", "# comment", "{\"op\":\"wait\",");
+        assertError("line 1: field 'op' is missing", "{\"ms\":1}");
+    }
+
+    @Test
+    void recordedLinesReplay() {
+        Op op = Op.of(OpType.PRODUCE, "topic", "t", "count", 3);
+        List<Op> back = ScenarioFile.parse(List.of(ScenarioFile.line(op, 1234)));
+        assertEquals(OpType.PRODUCE, back.get(0).type());
+        assertEquals(1234, back.get(0).at());
+        assertEquals(3, back.get(0).integer("count", 0));
+    }
+
+    private static void assertError(String expected, String... lines) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> ScenarioFile.parse(Arrays.asList(lines)));
+        assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+    }
+}
