@@ -153,6 +153,7 @@ public final class JvmProcess {
         cmd.add("-Duser.home=" + home);
         cmd.add("-Drocketmq.home.dir=" + home);
         cmd.add("-Djava.net.preferIPv4Stack=true");
+        cmd.add("-Dlogback.statusListenerClass=org.apache.rocketmq.logging.ch.qos.logback.core.status.NopStatusListener");
         cmd.add("-cp");
         cmd.add(classpath);
         cmd.add(mainClass);

@@ -58,8 +58,10 @@ class AbSuiteTest {
         AbResult r = runner.run("orderly ack contention", ClusterSpec.of("5.5.0").withFaultStore(),
             scenario("orderly-ack-contention.jsonl"), null);
         report("orderly-ack-contention-5.5.0", r);
-        assertTrue(r.stock.brokerCpuSeconds > 2 * r.guarded.brokerCpuSeconds + 3,
+        // both brokers pay the same start-up JIT work during the run; the stock ack thread adds a spinning core
+        assertTrue(r.stock.brokerCpuSeconds - r.guarded.brokerCpuSeconds > 4,
             "stock spins: " + r.stock.brokerCpuSeconds + " s CPU vs guarded " + r.guarded.brokerCpuSeconds);
+        assertTrue(r.guarded.unansweredAcks >= 1, "guarded answers the waiting ack with SYSTEM_BUSY at the deadline");
         assertTrue(r.exclusion.violations.isEmpty(), r.exclusion.toString());
     }
 
