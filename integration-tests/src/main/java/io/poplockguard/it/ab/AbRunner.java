@@ -19,6 +19,13 @@ import java.util.function.Function;
  */
 public final class AbRunner {
     private final Function<ClusterSpec, Cluster> backend;
+    private volatile java.util.function.BiConsumer<String, RunResult> onStart = (label, live) -> { };
+
+    /** Called with each side's live result as its run starts, for progress reports. */
+    public AbRunner onStart(java.util.function.BiConsumer<String, RunResult> listener) {
+        this.onStart = listener;
+        return this;
+    }
 
     /** {@code backend} starts a cluster for a spec: ProcessCluster::start, or a container backend. */
     public AbRunner(Function<ClusterSpec, Cluster> backend) {
@@ -30,7 +37,8 @@ public final class AbRunner {
         CompletableFuture<Cluster> guardedCluster = CompletableFuture.supplyAsync(() -> backend.apply(spec.withGuarded(true)));
         try (Cluster stock = stockCluster.join(); Cluster guarded = guardedCluster.join()) {
             CompletableFuture<RunResult> a = CompletableFuture.supplyAsync(() -> runOn(stock, "stock", ops, null));
-            CompletableFuture<RunResult> b = CompletableFuture.supplyAsync(() -> runOn(guarded, "guarded", ops, recordTo));
+            CompletableFuture<RunResult> b = CompletableFuture.supplyAsync(() -> runOn(guarded, "guarded", ops,
+                recordTo));
             RunResult stockResult = a.join();
             RunResult guardedResult = b.join();
             TraceExclusionChecker.Report exclusion = null;
@@ -51,8 +59,9 @@ public final class AbRunner {
         }
     }
 
-    private static RunResult runOn(Cluster c, String label, List<Op> ops, Path recordTo) {
+    private RunResult runOn(Cluster c, String label, List<Op> ops, Path recordTo) {
         try (ScenarioRunner runner = new ScenarioRunner(c, label + "-" + c.spec().version())) {
+            onStart.accept(label, runner.result());
             RunResult r = runner.run(ops);
             if (recordTo != null) {
                 runner.record(recordTo);

@@ -10,12 +10,12 @@ import java.util.TreeSet;
 public final class RunResult {
     public final String label;
     /** ms from the start of the first drain to its first delivery; -1 if nothing came within its limit. */
-    public long stallMs = -1;
+    public volatile long stallMs = -1;
     public final Set<String> produced = new TreeSet<>();
     public final Set<String> delivered = new TreeSet<>();
     public final List<Long> popLatenciesMs = new ArrayList<>();
     /** {ms since the run started, messages delivered so far}. */
-    public final List<long[]> deliveries = new ArrayList<>();
+    public final List<long[]> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
     public final List<String> recorded = new ArrayList<>();
     /** Pops and acks the broker never answered (the client timed out): the stock leaks do this. */
     public int unansweredPops;

@@ -43,6 +43,11 @@ public final class ScenarioRunner implements AutoCloseable {
         this.result = new RunResult(label);
     }
 
+    /** The result being filled in, readable while the run goes on (for progress reports). */
+    public RunResult result() {
+        return result;
+    }
+
     /** Runs the ops in order (each waits for its {@code at} if given); returns what was measured. */
     public RunResult run(List<Op> ops) throws Exception {
         startNanos = System.nanoTime();
