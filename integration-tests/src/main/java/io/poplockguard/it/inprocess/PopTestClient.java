@@ -46,12 +46,17 @@ public final class PopTestClient implements AutoCloseable {
 
     public CompletableFuture<PopResult> pop(String topic, String group, int queueId, int max, long pollMs,
         boolean orderly, long timeoutMs) throws Exception {
+        return pop(topic, group, queueId, max, pollMs, orderly, timeoutMs, TimeUnit.SECONDS.toMillis(60));
+    }
+
+    public CompletableFuture<PopResult> pop(String topic, String group, int queueId, int max, long pollMs,
+        boolean orderly, long timeoutMs, long invisibleMs) throws Exception {
         PopMessageRequestHeader h = new PopMessageRequestHeader();
         h.setConsumerGroup(group);
         h.setTopic(topic);
         h.setQueueId(queueId);
         h.setMaxMsgNums(max);
-        h.setInvisibleTime(TimeUnit.SECONDS.toMillis(60));
+        h.setInvisibleTime(invisibleMs);
         h.setPollTime(pollMs);
         h.setBornTime(System.currentTimeMillis());
         h.setInitMode(ConsumeInitMode.MIN);

@@ -13,17 +13,25 @@ public enum OpType {
     CREATE_TOPIC("topic:s", "queues:i"),
     CREATE_GROUP("group:s", "orderly:b?"),
     /** Sends count messages with unique keys to one queue, through a real producer and the name server. */
-    PRODUCE("topic:s", "count:i", "queue:i?"),
+    PRODUCE("topic:s", "count:i", "queue:i?", "queues:i?"),
     /** One pop request (classic remoting POP_MESSAGE); repeats until untilCount messages arrived if given. */
-    POP("topic:s", "group:s", "queue:i?", "max:i?", "pollMs:i?", "orderly:b?", "untilCount:i?"),
+    POP("topic:s", "group:s", "queue:i?", "max:i?", "pollMs:i?", "orderly:b?", "untilCount:i?", "invisibleMs:i?"),
     /** Acks every message the group holds. */
     ACK("group:s"),
     /** Changes the invisible time of every message the group holds. */
     CHANGE_INVISIBLE("group:s", "ms:i"),
     /** The group's consumer dies: it never acks what it holds (the broker revives it after the invisible time). */
     CRASH("group:s"),
-    /** Pops and acks until the group has received expect messages in all, or limitMs passed; the wait is a stall. */
-    DRAIN("topic:s", "group:s", "expect:i", "limitMs:i", "queue:i?", "orderly:b?"),
+    /**
+     * consumers concurrent consumers of the group pop (all queues, every broker in turn) for durationMs; each acks
+     * ackPercent of what it gets (the rest are left to the broker's revive, as a crashed consumer's would be).
+     */
+    CONSUME("topic:s", "group:s", "consumers:i", "durationMs:i", "ackPercent:i?", "invisibleMs:i?"),
+    /**
+     * Pops and acks (every broker in turn, unless broker is given) until the group has received expect messages in
+     * all (default: everything produced so far), or limitMs passed; the wait for the first delivery is the stall.
+     */
+    DRAIN("topic:s", "group:s", "limitMs:i", "expect:i?", "queue:i?", "orderly:b?", "invisibleMs:i?"),
     /** Switches the test fault store's read mode live (none, throwOnce, throwAlways, neverComplete, slow). */
     FAULT("mode:s", "topic:s?"),
     /** updateBrokerConfig key=value, live. */

@@ -11,15 +11,15 @@ public final class RunResult {
     public final String label;
     /** ms from the start of the first drain to its first delivery; -1 if nothing came within its limit. */
     public volatile long stallMs = -1;
-    public final Set<String> produced = new TreeSet<>();
-    public final Set<String> delivered = new TreeSet<>();
-    public final List<Long> popLatenciesMs = new ArrayList<>();
+    public final Set<String> produced = new java.util.concurrent.ConcurrentSkipListSet<>();
+    public final Set<String> delivered = new java.util.concurrent.ConcurrentSkipListSet<>();
+    public final List<Long> popLatenciesMs = java.util.Collections.synchronizedList(new ArrayList<>());
     /** {ms since the run started, messages delivered so far}. */
     public final List<long[]> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
     public final List<String> recorded = new ArrayList<>();
     /** Pops and acks the broker never answered (the client timed out): the stock leaks do this. */
-    public int unansweredPops;
-    public int unansweredAcks;
+    public volatile int unansweredPops;
+    public volatile int unansweredAcks;
     public double brokerCpuSeconds;
     public long durationMs;
 
@@ -38,7 +38,10 @@ public final class RunResult {
         if (popLatenciesMs.isEmpty()) {
             return -1;
         }
-        List<Long> sorted = new ArrayList<>(popLatenciesMs);
+        List<Long> sorted;
+        synchronized (popLatenciesMs) {
+            sorted = new ArrayList<>(popLatenciesMs);
+        }
         Collections.sort(sorted);
         int idx = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));

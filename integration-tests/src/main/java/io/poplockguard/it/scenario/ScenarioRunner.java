@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.rocketmq.client.consumer.AckResult;
 import org.apache.rocketmq.client.consumer.AckStatus;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.client.consumer.PopStatus;
@@ -89,7 +88,7 @@ public final class ScenarioRunner implements AutoCloseable {
                 }
                 break;
             case PRODUCE:
-                produce(op.str("topic"), b, op.integer("queue", 0), op.integer("count", 1));
+                produce(op, b);
                 break;
             case POP: {
                 int until = op.integer("untilCount", 0);
@@ -117,6 +116,9 @@ public final class ScenarioRunner implements AutoCloseable {
             case DRAIN:
                 drain(op, b);
                 break;
+            case CONSUME:
+                consume(op);
+                break;
             case FAULT:
                 if (op.str("topic") != null) {
                     client(b).updateBrokerConfig("faultStoreTopic", op.str("topic"));
@@ -142,14 +144,17 @@ public final class ScenarioRunner implements AutoCloseable {
 
     private void drain(Op op, int b) throws Exception {
         String group = op.str("group");
-        int expect = op.integer("expect", 0);
+        int expect = op.integer("expect", -1);
         long start = System.nanoTime();
         long limitMs = op.integer("limitMs", 60_000);
         boolean first = true;
-        while (deliveredByGroup.getOrDefault(group, 0) < expect
+        int turn = 0;
+        while ((expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) < expect : !result.lost().isEmpty())
             && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < limitMs) {
-            int got = pop(op, b, 1_000);
+            int broker = op.fields().containsKey("broker") ? b : turn++ % cluster.brokerCount();
+            int got = pop(op, broker, 1_000);
             if (got > 0) {
+                b = broker;
                 if (first && result.stallMs < 0) {
                     result.stallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 }
@@ -157,53 +162,112 @@ public final class ScenarioRunner implements AutoCloseable {
                 ackAll(group, b);
             }
         }
-        if (deliveredByGroup.getOrDefault(group, 0) >= expect && first && result.stallMs < 0) {
+        if (first && result.stallMs < 0 && (expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) >= expect
+            : result.lost().isEmpty())) {
             result.stallMs = 0;
         }
     }
 
     private int pop(Op op, int b, int pollMs) throws Exception {
+        return pop(op, b, pollMs, op.integer("queue", -1), held(op.str("group")));
+    }
+
+    /** One pop; what arrives is added to {@code into} (the caller acks it) and to the run's bookkeeping. */
+    private int pop(Op op, int b, int pollMs, int queue, List<MessageExt> into) throws Exception {
         String group = op.str("group");
         long t0 = System.nanoTime();
         PopResult r;
         try {
-            r = client(b).pop(op.str("topic"), group, op.integer("queue", -1), op.integer("max", 8), pollMs,
-                op.bool("orderly"), pollMs + 3_000).get(pollMs + 10_000, TimeUnit.MILLISECONDS);
+            r = client(b).pop(op.str("topic"), group, queue, op.integer("max", 8), pollMs, op.bool("orderly"),
+                pollMs + 3_000, op.integer("invisibleMs", 60_000)).get(pollMs + 10_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException unanswered) {
-            result.unansweredPops++;
+            synchronized (result) {
+                result.unansweredPops++;
+            }
             return 0;
         }
         if (r.getPopStatus() != PopStatus.FOUND || r.getMsgFoundList() == null) {
             return 0;
         }
-        result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        held(group).addAll(r.getMsgFoundList());
-        for (MessageExt m : r.getMsgFoundList()) {
-            result.delivered.add(m.getKeys());
+        into.addAll(r.getMsgFoundList());
+        synchronized (result) {
+            result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            for (MessageExt m : r.getMsgFoundList()) {
+                result.delivered.add(m.getKeys());
+            }
+            deliveredByGroup.merge(group, r.getMsgFoundList().size(), Integer::sum);
+            result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
         }
-        deliveredByGroup.merge(group, r.getMsgFoundList().size(), Integer::sum);
-        result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
         return r.getMsgFoundList().size();
     }
 
-    private void ackAll(String group, int b) throws Exception {
-        for (MessageExt m : held(group)) {
-            try {
-                AckResult r = client(b).ack(m, group, 5_000).get(10, TimeUnit.SECONDS);
-                if (r.getStatus() != AckStatus.OK) {
-                    result.unansweredAcks++;
-                }
-            } catch (ExecutionException unanswered) {
-                result.unansweredAcks++;
+    /** Concurrent consumers for a while; each acks ackPercent of its messages and drops the rest (revived later). */
+    private void consume(Op op) throws Exception {
+        int n = op.integer("consumers", 1);
+        long until = System.currentTimeMillis() + op.integer("durationMs", 1_000);
+        int ackPercent = op.integer("ackPercent", 100);
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            for (int c = 0; c < n; c++) {
+                final int consumer = c;
+                running.add(pool.submit(() -> {
+                    java.util.Random rnd = new java.util.Random(consumer);
+                    int turn = consumer;
+                    while (System.currentTimeMillis() < until) {
+                        int b = turn++ % cluster.brokerCount();
+                        List<MessageExt> mine = new ArrayList<>();
+                        pop(op, b, 500, -1, mine);
+                        List<MessageExt> toAck = new ArrayList<>();
+                        for (MessageExt m : mine) {
+                            if (rnd.nextInt(100) < ackPercent) {
+                                toAck.add(m);
+                            }
+                        }
+                        ack(op.str("group"), b, toAck);
+                    }
+                    return null;
+                }));
             }
+            for (java.util.concurrent.Future<?> f : running) {
+                f.get(op.integer("durationMs", 1_000) + 60_000L, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
+    }
+
+    private void ackAll(String group, int b) throws Exception {
+        ack(group, b, held(group));
         held(group).clear();
     }
 
-    private void produce(String topic, int b, int queue, int count) throws Exception {
+    /** Acks the messages on broker {@code b}; an unanswered or refused ack is counted, not fatal. */
+    private void ack(String group, int b, List<MessageExt> messages) throws Exception {
+        for (MessageExt m : messages) {
+            boolean ok;
+            try {
+                ok = client(b).ack(m, group, 5_000).get(10, TimeUnit.SECONDS).getStatus() == AckStatus.OK;
+            } catch (ExecutionException unanswered) {
+                ok = false;
+            }
+            if (!ok) {
+                synchronized (result) {
+                    result.unansweredAcks++;
+                }
+            }
+        }
+    }
+
+    /** Sends count messages with unique keys: to one queue of one broker, or spread over queues and every broker. */
+    private void produce(Op op, int b) throws Exception {
+        String topic = op.str("topic");
+        int spread = op.integer("queues", 0);
         DefaultMQProducer p = producer();
-        MessageQueue mq = new MessageQueue(topic, cluster.brokerName(b), queue);
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < op.integer("count", 1); i++) {
+            MessageQueue mq = spread > 0
+                ? new MessageQueue(topic, cluster.brokerName(i % cluster.brokerCount()), (i / cluster.brokerCount()) % spread)
+                : new MessageQueue(topic, cluster.brokerName(b), op.integer("queue", 0));
             String key = result.label.replaceAll("[^a-z0-9.]", "") + "-" + (nextKey++);
             Message m = new Message(topic, "*", key, key.getBytes(StandardCharsets.UTF_8));
             long deadline = System.currentTimeMillis() + 30_000;
@@ -211,8 +275,8 @@ public final class ScenarioRunner implements AutoCloseable {
                 try {
                     p.send(m, mq);
                     break;
-                } catch (MQClientException e) {
-                    // the topic's route reaches the name server a moment after it is created
+                } catch (MQClientException | org.apache.rocketmq.remoting.exception.RemotingException e) {
+                    // the topic's route reaches the name server a moment after it is created; a restarting broker
                     if (System.currentTimeMillis() > deadline) {
                         throw e;
                     }

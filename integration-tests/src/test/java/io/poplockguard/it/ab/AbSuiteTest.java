@@ -65,6 +65,31 @@ class AbSuiteTest {
         assertTrue(r.exclusion.violations.isEmpty(), r.exclusion.toString());
     }
 
+    @Test
+    @Timeout(600)
+    void mixedTrafficOnTwoBrokers() throws Exception {
+        AbResult r = runner.run("mixed traffic, 8 consumers x 8 queues x 2 brokers", ClusterSpec.of("5.5.0").brokers(2),
+            scenario("mixed-traffic.jsonl"), null);
+        report("mixed-traffic-5.5.0", r);
+        assertGuardedInvariants(r);
+    }
+
+    /** One round (about a minute) by default; -Psoak sets poplockguard.soakRounds for half an hour. */
+    @Test
+    @Timeout(3_000)
+    void soakWithFaults() throws Exception {
+        int rounds = Integer.getInteger("poplockguard.soakRounds", 1);
+        List<Op> once = scenario("soak.jsonl");
+        List<Op> ops = new java.util.ArrayList<>(once.subList(0, 2)); // create topic and group once
+        for (int i = 0; i < rounds; i++) {
+            ops.addAll(once.subList(2, once.size()));
+        }
+        AbResult r = runner.run("soak with faults, " + rounds + " round(s)", ClusterSpec.of("5.5.0").brokers(2)
+            .withFaultStore(), ops, null);
+        report("soak-5.5.0", r);
+        assertGuardedInvariants(r);
+    }
+
     private static void assertGuardedInvariants(AbResult r) {
         assertEquals("[]", r.guarded.lost().toString(), "guarded: every produced message delivered");
         assertTrue(r.exclusion.ok(), "guarded: " + r.exclusion);
