@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Ordering: {@code seq} is taken inside the lock table's callbacks, which run after the holder is set (acquire)
  * and before it is cleared (end); sorting by seq therefore orders each release before the next acquire of its key.
+ * Each opening of the file starts with a {@code "start"} line: seq and lease ids count from there.
  */
 public final class LockTraceWriter implements LockListener, Closeable {
     private final AtomicLong seq = new AtomicLong();
@@ -35,6 +36,9 @@ public final class LockTraceWriter implements LockListener, Closeable {
             throw new IOException("cannot create directory " + dir);
         }
         this.out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(file, true), StandardCharsets.UTF_8));
+        // A restarted broker appends to the same file with seq and lease ids from 1 again: mark where it starts.
+        this.out.write("{\"event\":\"start\",\"millis\":" + System.currentTimeMillis() + "}\n");
+        this.out.flush();
         this.writer = new Thread(this::drain, "PopLockGuardTraceWriter");
         this.writer.setDaemon(true);
         this.writer.start();

@@ -24,6 +24,11 @@ public final class AbResult {
         this.heldAtEnd = heldAtEnd;
     }
 
+    /** True when every guarded broker's lock table was empty after the run. */
+    public boolean lockTablesEmpty() {
+        return heldAtEnd.replace("[]", "").trim().isEmpty();
+    }
+
     /** Markdown table rows comparing the two runs. */
     public String table() {
         StringBuilder sb = new StringBuilder();

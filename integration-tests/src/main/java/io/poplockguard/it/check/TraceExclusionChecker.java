@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 /**
  * Mutual exclusion from the plugin's lock trace (popLockGuardTraceFile): replaying acquire / release / reclaim in
  * seq order, a key may have at most one live lease, an end must end the live one, and at quiescence none is live.
+ * A restarted broker appends a new incarnation (a "start" line) with its own seq and lease ids; each is checked alone.
  */
 public final class TraceExclusionChecker {
     private static final Pattern LINE = Pattern.compile(
@@ -48,12 +49,19 @@ public final class TraceExclusionChecker {
             report.violations.add("no trace file " + trace);
             return report;
         }
-        List<String[]> events = new ArrayList<>();
+        List<String[]> incarnation = new ArrayList<>();
         for (String line : Files.readAllLines(trace, StandardCharsets.UTF_8)) {
-            if (line.isEmpty() || line.contains("\"event\":\"dropped\"")) {
-                if (!line.isEmpty()) {
-                    report.violations.add("the trace dropped events: " + line);
-                }
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (line.contains("\"event\":\"start\"")) {
+                // a broker (re)started: the previous process's locks died with it
+                checkIncarnation(incarnation, report, false);
+                incarnation.clear();
+                continue;
+            }
+            if (line.contains("\"event\":\"dropped\"")) {
+                report.violations.add("the trace dropped events: " + line);
                 continue;
             }
             Matcher m = LINE.matcher(line);
@@ -61,25 +69,34 @@ public final class TraceExclusionChecker {
                 report.violations.add("malformed trace line: " + line);
                 continue;
             }
-            events.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
+            incarnation.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
         }
+        checkIncarnation(incarnation, report, true);
+        return report;
+    }
+
+    /** One process's events: replayed in seq order; its live leases count only for the last (running) process. */
+    private static void checkIncarnation(List<String[]> events, Report report, boolean last) {
         events.sort(Comparator.comparingLong(e -> Long.parseLong(e[0])));
-        report.events = events.size();
+        report.events += events.size();
+        Map<String, Long> live = new HashMap<>();
         for (String[] e : events) {
             long lease = Long.parseLong(e[3]);
             if (e[1].equals("acquire")) {
-                Long prev = report.liveAtEnd.putIfAbsent(e[2], lease);
+                Long prev = live.putIfAbsent(e[2], lease);
                 if (prev != null) {
                     report.violations.add("seq " + e[0] + ": lease " + lease + " acquired " + e[2] + " while lease "
                         + prev + " was live");
                 }
-            } else if (!Long.valueOf(lease).equals(report.liveAtEnd.get(e[2]))) {
+            } else if (!Long.valueOf(lease).equals(live.get(e[2]))) {
                 report.violations.add("seq " + e[0] + ": " + e[1] + " of lease " + lease + " on " + e[2]
                     + " which was not the live lease");
             } else {
-                report.liveAtEnd.remove(e[2]);
+                live.remove(e[2]);
             }
         }
-        return report;
+        if (last) {
+            report.liveAtEnd.putAll(live);
+        }
     }
 }

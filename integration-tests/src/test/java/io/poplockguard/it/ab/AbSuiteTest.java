@@ -5,17 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.ScenarioFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The A/B suites on real process clusters: each scenario file runs on a stock and a guarded cluster of one version
@@ -25,15 +28,25 @@ class AbSuiteTest {
     private static final Path OUT = Paths.get("target", "ab-results");
     private final AbRunner runner = new AbRunner(ProcessCluster.backend());
 
+    /** The quick suite runs the two versions with the seed bug; -Pmatrix runs every supported version. */
+    static Stream<String> seedVersions() {
+        return Arrays.stream(System.getProperty("poplockguard.seedVersions", "5.3.0,5.2.0").split(","));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"5.3.0", "5.2.0"})
+    @MethodSource("seedVersions")
     @Timeout(600)
     void seedScenario(String version) throws Exception {
         Path recorded = Files.createDirectories(OUT).resolve("seed-" + version + ".recorded.jsonl");
         AbResult r = runner.run("seed scenario", ClusterSpec.of(version), scenario("seed.jsonl"), recorded);
         report("seed-" + version, r);
         assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_000, "guarded stall " + r.guarded.stallMs);
-        assertTrue(r.stock.stallMs >= 60_000, "stock " + version + " must stall >= 60 s, was " + r.stock.stallMs);
+        if (RocketMqVersion.of(version).hasSeedLeak()) {
+            assertTrue(r.stock.stallMs >= 60_000, "stock " + version + " must stall >= 60 s, was " + r.stock.stallMs);
+        } else {
+            // fixed upstream in 5.3.1: both are fast, which is a result too
+            assertTrue(r.stock.stallMs >= 0 && r.stock.stallMs <= 1_000, "stock " + version + ": " + r.stock.stallMs);
+        }
         assertGuardedInvariants(r);
         assertEquals(ScenarioFile.read(Paths.get("src/test/resources/scenarios/seed.jsonl")).size(),
             ScenarioFile.read(recorded).size(), "the recorded run replays as the same ops");
@@ -93,7 +106,7 @@ class AbSuiteTest {
     private static void assertGuardedInvariants(AbResult r) {
         assertEquals("[]", r.guarded.lost().toString(), "guarded: every produced message delivered");
         assertTrue(r.exclusion.ok(), "guarded: " + r.exclusion);
-        assertEquals("[]", r.heldAtEnd, "guarded: lock table empty at quiescence");
+        assertTrue(r.lockTablesEmpty(), "guarded: lock table empty at quiescence: " + r.heldAtEnd);
     }
 
     private static List<Op> scenario(String name) throws Exception {
