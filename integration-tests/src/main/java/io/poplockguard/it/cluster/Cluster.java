@@ -19,6 +19,9 @@ public interface Cluster extends AutoCloseable {
 
     String brokerName(int i);
 
+    /** host:port of the proxy's gRPC endpoint, or null when the cluster has no proxy. */
+    String proxyGrpcAddr();
+
     /** kill -9 of broker {@code i}, as a crash. */
     void killBroker(int i) throws Exception;
 

@@ -14,6 +14,7 @@ public final class ClusterSpec {
     private int brokers = 1;
     private boolean faultStore;
     private boolean trace = true;
+    private boolean proxy;
     private final List<String> brokerConf = new ArrayList<>();
 
     private ClusterSpec(RocketMqVersion version) {
@@ -43,6 +44,16 @@ public final class ClusterSpec {
         return this;
     }
 
+    /** Adds a proxy in cluster mode, so gRPC clients (SimpleConsumer) can pop through it. */
+    public ClusterSpec withProxy() {
+        this.proxy = true;
+        return this;
+    }
+
+    public boolean proxy() {
+        return proxy;
+    }
+
     public ClusterSpec trace(boolean trace) {
         this.trace = trace;
         return this;
@@ -66,6 +77,7 @@ public final class ClusterSpec {
         c.brokers = brokers;
         c.faultStore = faultStore;
         c.trace = trace;
+        c.proxy = proxy;
         c.brokerConf.addAll(brokerConf);
         return c;
     }

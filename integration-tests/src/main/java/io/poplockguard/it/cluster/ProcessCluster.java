@@ -34,6 +34,8 @@ public final class ProcessCluster implements Cluster {
     private final List<JvmProcess> brokers = new ArrayList<>();
     private final List<Integer> brokerPorts = new ArrayList<>();
     private final List<List<String>> brokerCommands = new ArrayList<>();
+    private JvmProcess proxy;
+    private int proxyGrpcPort;
 
     private ProcessCluster(ClusterSpec spec) throws Exception {
         this.spec = spec;
@@ -69,10 +71,34 @@ public final class ProcessCluster implements Cluster {
                 brokerCommands.add(cmd);
                 broker.start("boot success", port, START_TIMEOUT_MS);
             }
+            if (spec.proxy()) {
+                startProxy();
+            }
         } catch (Exception e) {
             close();
             throw e;
         }
+    }
+
+    private void startProxy() throws Exception {
+        RocketMqVersion v = spec.version();
+        if (!v.proxy().equals(v.broker())) {
+            LOG.info("rocketmq-proxy " + v.broker() + " is not on Maven Central; using proxy " + v.proxy());
+        }
+        String cp = ClasspathResolver.resolve("rocketmq-proxy", v.proxy());
+        proxyGrpcPort = freePort();
+        Path home = Files.createDirectories(dir.resolve("proxy"));
+        Path conf = write(home.resolve("rmq-proxy.json"), "{\"rocketMQClusterName\":\"plg-cluster\",\"namesrvAddr\":\"127.0.0.1:"
+            + namesrvPort + "\",\"grpcServerPort\":" + proxyGrpcPort + ",\"remotingListenPort\":" + freePort()
+            + ",\"metricsPromExporterPort\":" + freePort() + ",\"proxyMode\":\"cluster\"}\n");
+        proxy = new JvmProcess("proxy", JvmProcess.javaCommand("512m", home, cp,
+            "org.apache.rocketmq.proxy.ProxyStartup", "-pc", conf.toString(), "-pm", "cluster"), home);
+        proxy.start("rocketmq-proxy startup successfully", proxyGrpcPort, START_TIMEOUT_MS);
+    }
+
+    @Override
+    public String proxyGrpcAddr() {
+        return proxy == null ? null : "127.0.0.1:" + proxyGrpcPort;
     }
 
     /** Starts the cluster; returns when the name server and every broker serve. */
@@ -183,6 +209,9 @@ public final class ProcessCluster implements Cluster {
     /** Stops every process by PID (brokers first, politely, then kill -9) and deletes the temp directory. */
     @Override
     public void close() {
+        if (proxy != null) {
+            proxy.stop(3_000);
+        }
         for (JvmProcess b : brokers) {
             b.stop(5_000);
         }

@@ -10,22 +10,29 @@ import java.util.List;
  * published version: that substitution is logged when a cluster starts.
  */
 public enum RocketMqVersion {
-    V5_2_0("5.2.0", "5.2.0"),
-    V5_3_0("5.3.0", "5.3.3"),
-    V5_3_1("5.3.1", "5.3.3"),
-    V5_3_3("5.3.3", "5.3.3"),
-    V5_4_0("5.4.0", "5.4.0"),
-    V5_5_0("5.5.0", "5.5.0");
+    V5_2_0("5.2.0", "5.2.0", "5.2.0"),
+    V5_3_0("5.3.0", "5.3.3", "5.3.3"),
+    V5_3_1("5.3.1", "5.3.3", "5.3.3"),
+    V5_3_3("5.3.3", "5.3.3", "5.3.3"),
+    V5_4_0("5.4.0", "5.4.0", "5.4.0"),
+    V5_5_0("5.5.0", "5.5.0", "5.5.0");
 
     public static final List<String> SUPPORTED = Collections.unmodifiableList(
         Arrays.asList("5.2.0", "5.3.0", "5.3.1", "5.3.3", "5.4.0", "5.5.0"));
 
     private final String broker;
     private final String namesrv;
+    private final String proxy;
 
-    RocketMqVersion(String broker, String namesrv) {
+    RocketMqVersion(String broker, String namesrv, String proxy) {
         this.broker = broker;
         this.namesrv = namesrv;
+        this.proxy = proxy;
+    }
+
+    /** The proxy version used with this broker (rocketmq-proxy is on Central for 5.2.0, 5.3.3, 5.4.0, 5.5.0 only). */
+    public String proxy() {
+        return proxy;
     }
 
     public static RocketMqVersion of(String version) {

@@ -32,6 +32,13 @@ public enum OpType {
      * all (default: everything produced so far), or limitMs passed; the wait for the first delivery is the stall.
      */
     DRAIN("topic:s", "group:s", "limitMs:i", "expect:i?", "queue:i?", "orderly:b?", "invisibleMs:i?"),
+    /**
+     * The 5.x gRPC client: a SimpleConsumer of the group, through the cluster's proxy, receives (and acks, unless
+     * ack is false) until it has untilCount messages or limitMs passed; with stall, the wait is the run's stall.
+     */
+    GRPC_RECEIVE("topic:s", "group:s", "untilCount:i", "limitMs:i", "max:i?", "ack:b?", "stall:b?", "invisibleMs:i?"),
+    /** Acks what the group's gRPC consumer holds. */
+    GRPC_ACK("group:s"),
     /** Switches the test fault store's read mode live (none, throwOnce, throwAlways, neverComplete, slow). */
     FAULT("mode:s", "topic:s?"),
     /** updateBrokerConfig key=value, live. */

@@ -10,7 +10,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.UUID;
+import org.apache.rocketmq.client.apis.ClientException;
+import org.apache.rocketmq.client.apis.consumer.SimpleConsumer;
+import org.apache.rocketmq.client.apis.message.MessageView;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.AckStatus;
@@ -34,6 +38,7 @@ public final class ScenarioRunner implements AutoCloseable {
     private final Map<String, List<MessageExt>> held = new HashMap<>();
     private final Map<String, Integer> deliveredByGroup = new HashMap<>();
     private DefaultMQProducer producer;
+    private GrpcConsumers grpc;
     private long startNanos;
     private int nextKey;
 
@@ -119,6 +124,17 @@ public final class ScenarioRunner implements AutoCloseable {
             case CONSUME:
                 consume(op);
                 break;
+            case GRPC_RECEIVE:
+                grpcReceive(op);
+                break;
+            case GRPC_ACK: {
+                SimpleConsumer c = grpc().consumer(op.str("group"), null);
+                for (MessageView v : grpc().held(op.str("group"))) {
+                    c.ack(v);
+                }
+                grpc().held(op.str("group")).clear();
+                break;
+            }
             case FAULT:
                 if (op.str("topic") != null) {
                     client(b).updateBrokerConfig("faultStoreTopic", op.str("topic"));
@@ -199,6 +215,55 @@ public final class ScenarioRunner implements AutoCloseable {
             result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
         }
         return r.getMsgFoundList().size();
+    }
+
+    /** Receives through the proxy with the gRPC SimpleConsumer until untilCount arrived (at least one attempt). */
+    private void grpcReceive(Op op) throws Exception {
+        String group = op.str("group");
+        SimpleConsumer c = grpc().consumer(group, op.str("topic"));
+        long start = System.nanoTime();
+        int until = op.integer("untilCount", 0);
+        int got = 0;
+        do {
+            long t0 = System.nanoTime();
+            List<MessageView> views;
+            try {
+                views = c.receive(op.integer("max", 8), Duration.ofMillis(op.integer("invisibleMs", 60_000)));
+            } catch (ClientException noAnswer) {
+                synchronized (result) {
+                    result.unansweredPops++;
+                }
+                continue;
+            }
+            if (views.isEmpty()) {
+                continue;
+            }
+            got += views.size();
+            synchronized (result) {
+                if (op.bool("stall") && result.stallMs < 0) {
+                    result.stallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                }
+                result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                for (MessageView v : views) {
+                    result.delivered.add(v.getKeys().iterator().next());
+                }
+                result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
+            }
+            for (MessageView v : views) {
+                if (!op.fields().containsKey("ack") || op.bool("ack")) {
+                    c.ack(v);
+                } else {
+                    grpc().held(group).add(v);
+                }
+            }
+        } while (got < until && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < op.integer("limitMs", 30_000));
+    }
+
+    private GrpcConsumers grpc() {
+        if (grpc == null) {
+            grpc = new GrpcConsumers(cluster.proxyGrpcAddr());
+        }
+        return grpc;
     }
 
     /** Concurrent consumers for a while; each acks ackPercent of its messages and drops the rest (revived later). */
@@ -320,6 +385,9 @@ public final class ScenarioRunner implements AutoCloseable {
 
     @Override
     public void close() {
+        if (grpc != null) {
+            grpc.close();
+        }
         if (producer != null) {
             producer.shutdown();
         }

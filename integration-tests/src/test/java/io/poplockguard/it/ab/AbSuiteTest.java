@@ -52,6 +52,18 @@ class AbSuiteTest {
             ScenarioFile.read(recorded).size(), "the recorded run replays as the same ops");
     }
 
+    /** The seed scenario as gRPC clients meet it: SimpleConsumer through a proxy in cluster mode. */
+    @Test
+    @Timeout(600)
+    void seedScenarioThroughTheProxyWithTheGrpcClient() throws Exception {
+        AbResult r = runner.run("seed scenario, gRPC SimpleConsumer via proxy", ClusterSpec.of("5.3.0").withProxy(),
+            scenario("grpc-seed.jsonl"), null);
+        report("grpc-seed-5.3.0", r);
+        assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_500, "guarded stall " + r.guarded.stallMs);
+        assertTrue(r.stock.stallMs >= 60_000, "stock 5.3.0 via the proxy must stall >= 60 s, was " + r.stock.stallMs);
+        assertGuardedInvariants(r);
+    }
+
     @Test
     @Timeout(300)
     void storeReadThrowsOnTheNewestVersion() throws Exception {

@@ -1,0 +1,59 @@
+package io.poplockguard.it.scenario;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.rocketmq.client.apis.ClientConfiguration;
+import org.apache.rocketmq.client.apis.ClientException;
+import org.apache.rocketmq.client.apis.ClientServiceProvider;
+import org.apache.rocketmq.client.apis.consumer.FilterExpression;
+import org.apache.rocketmq.client.apis.consumer.SimpleConsumer;
+import org.apache.rocketmq.client.apis.message.MessageView;
+
+/**
+ * The 5.x gRPC clients of a run: one SimpleConsumer per group, connected to the cluster's proxy, and the messages each
+ * holds (received, not yet acked).
+ */
+final class GrpcConsumers implements AutoCloseable {
+    private final String endpoint;
+    private final Map<String, SimpleConsumer> consumers = new HashMap<>();
+    private final Map<String, List<MessageView>> held = new HashMap<>();
+
+    GrpcConsumers(String endpoint) {
+        if (endpoint == null) {
+            throw new IllegalStateException("the scenario uses gRPC ops but the cluster has no proxy (ClusterSpec.withProxy())");
+        }
+        this.endpoint = endpoint;
+    }
+
+    SimpleConsumer consumer(String group, String topic) throws ClientException {
+        SimpleConsumer c = consumers.get(group);
+        if (c == null) {
+            ClientConfiguration cfg = ClientConfiguration.newBuilder().setEndpoints(endpoint).enableSsl(false)
+                .setRequestTimeout(Duration.ofSeconds(10)).build();
+            c = ClientServiceProvider.loadService().newSimpleConsumerBuilder().setClientConfiguration(cfg)
+                .setConsumerGroup(group).setAwaitDuration(Duration.ofSeconds(2))
+                .setSubscriptionExpressions(Collections.singletonMap(topic, FilterExpression.SUB_ALL)).build();
+            consumers.put(group, c);
+        }
+        return c;
+    }
+
+    List<MessageView> held(String group) {
+        return held.computeIfAbsent(group, g -> new ArrayList<>());
+    }
+
+    @Override
+    public void close() {
+        for (SimpleConsumer c : consumers.values()) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing a client of a cluster that is going away
+            }
+        }
+    }
+}
