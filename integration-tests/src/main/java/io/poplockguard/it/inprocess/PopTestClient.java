@@ -140,6 +140,28 @@ public final class PopTestClient implements AutoCloseable {
         });
     }
 
+    /** One BATCH_ACK_MESSAGE request for popped messages of one topic (what the 5.x clients send). */
+    public CompletableFuture<AckResult> batchAck(List<MessageExt> messages, String topic, String group, long timeoutMs)
+        throws Exception {
+        List<String> extraInfos = new java.util.ArrayList<>();
+        for (MessageExt m : messages) {
+            extraInfos.add(m.getProperty(MessageConst.PROPERTY_POP_CK));
+        }
+        CompletableFuture<AckResult> f = new CompletableFuture<>();
+        api.batchAckMessageAsync(addr, timeoutMs, new AckCallback() {
+            @Override
+            public void onSuccess(AckResult ackResult) {
+                f.complete(ackResult);
+            }
+
+            @Override
+            public void onException(Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, topic, group, extraInfos);
+        return f;
+    }
+
     public void ackAll(List<MessageExt> messages, String group) throws Exception {
         for (MessageExt m : messages) {
             ack(m, group, 3_000).get(5, TimeUnit.SECONDS);

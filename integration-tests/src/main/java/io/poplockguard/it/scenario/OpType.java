@@ -18,6 +18,8 @@ public enum OpType {
     POP("topic:s", "group:s", "queue:i?", "max:i?", "pollMs:i?", "orderly:b?", "untilCount:i?", "invisibleMs:i?"),
     /** Acks every message the group holds. */
     ACK("group:s"),
+    /** Acks every message the group holds from topic in one BATCH_ACK_MESSAGE request. */
+    BATCH_ACK("group:s", "topic:s"),
     /** Changes the invisible time of every message the group holds. */
     CHANGE_INVISIBLE("group:s", "ms:i"),
     /** The group's consumer dies: it never acks what it holds (the broker revives it after the invisible time). */

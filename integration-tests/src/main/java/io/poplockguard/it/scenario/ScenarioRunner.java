@@ -110,6 +110,20 @@ public final class ScenarioRunner implements AutoCloseable {
             case ACK:
                 ackAll(op.str("group"), b);
                 break;
+            case BATCH_ACK: {
+                List<MessageExt> mine = held(op.str("group"));
+                if (!mine.isEmpty()) {
+                    AckStatus st = client(b).batchAck(mine, op.str("topic"), op.str("group"), 5_000)
+                        .get(10, TimeUnit.SECONDS).getStatus();
+                    if (st != AckStatus.OK) {
+                        synchronized (result) {
+                            result.unansweredAcks++;
+                        }
+                    }
+                    mine.clear();
+                }
+                break;
+            }
             case CHANGE_INVISIBLE:
                 for (MessageExt m : held(op.str("group"))) {
                     client(b).changeInvisibleTimeRaw(m, op.str("group"), op.integer("ms", 0), 5_000).get(10, TimeUnit.SECONDS);
