@@ -70,7 +70,7 @@ public final class ClasspathResolver {
         return new String(Files.readAllBytes(p), StandardCharsets.UTF_8).trim();
     }
 
-    static String tail(Path log, int lines) {
+    public static String tail(Path log, int lines) {
         try {
             List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

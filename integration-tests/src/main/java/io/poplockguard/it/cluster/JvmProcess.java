@@ -2,8 +2,6 @@ package io.poplockguard.it.cluster;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +52,7 @@ public final class JvmProcess {
                 throw new IOException(name + " exited with " + process.exitValue() + " while starting; its output:\n"
                     + tail(40));
             }
-            if (logContains(readyLine) && portOpen(port)) {
+            if (logContains(readyLine) && LoopbackPorts.open(port)) {
                 return;
             }
             Thread.sleep(100);
@@ -66,15 +64,6 @@ public final class JvmProcess {
 
     private boolean logContains(String line) throws IOException {
         return Files.exists(log) && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(line);
-    }
-
-    static boolean portOpen(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     public long pid() {
@@ -120,7 +109,11 @@ public final class JvmProcess {
 
     /** User plus system CPU seconds of the process so far (Linux /proc; -1 where unavailable). */
     public double cpuSeconds() {
-        long pid = pid();
+        return cpuSecondsOf(pid());
+    }
+
+    /** User plus system CPU seconds of any process on this machine, by PID (Linux /proc; -1 where unavailable). */
+    public static double cpuSecondsOf(long pid) {
         Path stat = Paths.get("/proc", Long.toString(pid), "stat");
         try {
             String s = new String(Files.readAllBytes(stat), StandardCharsets.UTF_8);

@@ -4,8 +4,6 @@ import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +12,6 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -52,7 +49,7 @@ public final class ProcessCluster implements Cluster {
         if (spec.faultStore()) {
             brokerCp = JvmProcess.join(brokerCp, codeSource(FaultInjectingStore.class));
         }
-        namesrvPort = freePort();
+        namesrvPort = LoopbackPorts.freePort();
         Path nsHome = Files.createDirectories(dir.resolve("namesrv"));
         Path nsConf = write(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
         namesrv = new JvmProcess("namesrv", JvmProcess.javaCommand("256m", nsHome, namesrvCp,
@@ -60,9 +57,10 @@ public final class ProcessCluster implements Cluster {
         try {
             namesrv.start("boot success", namesrvPort, START_TIMEOUT_MS);
             for (int i = 0; i < spec.brokers(); i++) {
-                int port = freeBrokerPort();
+                int port = LoopbackPorts.freeBrokerPort();
                 Path home = Files.createDirectories(dir.resolve("broker-" + i));
-                Path conf = write(home.resolve("broker.conf"), brokerConf(i, port, home));
+                Path conf = write(home.resolve("broker.conf"),
+                    ClusterConfigs.brokerConf(spec, i, port, namesrvPort, home.toString()));
                 List<String> cmd = JvmProcess.javaCommand("512m", home, brokerCp,
                     "org.apache.rocketmq.broker.BrokerStartup", "-c", conf.toString());
                 JvmProcess broker = new JvmProcess("broker-" + i, cmd, home);
@@ -86,11 +84,10 @@ public final class ProcessCluster implements Cluster {
             LOG.info("rocketmq-proxy " + v.broker() + " is not on Maven Central; using proxy " + v.proxy());
         }
         String cp = ClasspathResolver.resolve("rocketmq-proxy", v.proxy());
-        proxyGrpcPort = freePort();
+        proxyGrpcPort = LoopbackPorts.freePort();
         Path home = Files.createDirectories(dir.resolve("proxy"));
-        Path conf = write(home.resolve("rmq-proxy.json"), "{\"rocketMQClusterName\":\"plg-cluster\",\"namesrvAddr\":\"127.0.0.1:"
-            + namesrvPort + "\",\"grpcServerPort\":" + proxyGrpcPort + ",\"remotingListenPort\":" + freePort()
-            + ",\"metricsPromExporterPort\":" + freePort() + ",\"proxyMode\":\"cluster\"}\n");
+        Path conf = write(home.resolve("rmq-proxy.json"),
+            ClusterConfigs.proxyJson(namesrvPort, proxyGrpcPort, LoopbackPorts.freePort(), LoopbackPorts.freePort()));
         proxy = new JvmProcess("proxy", JvmProcess.javaCommand("512m", home, cp,
             "org.apache.rocketmq.proxy.ProxyStartup", "-pc", conf.toString(), "-pm", "cluster"), home);
         proxy.start("rocketmq-proxy startup successfully", proxyGrpcPort, START_TIMEOUT_MS);
@@ -117,37 +114,6 @@ public final class ProcessCluster implements Cluster {
         };
     }
 
-    private String brokerConf(int i, int port, Path home) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("brokerClusterName=plg-cluster\n")
-            .append("brokerName=").append(brokerName(i)).append('\n')
-            .append("brokerId=0\n")
-            .append("brokerIP1=127.0.0.1\n")
-            .append("brokerIP2=127.0.0.1\n")
-            .append("namesrvAddr=127.0.0.1:").append(namesrvPort).append('\n')
-            .append("listenPort=").append(port).append('\n')
-            .append("haListenPort=").append(port + 1).append('\n')
-            .append("storePathRootDir=").append(home.resolve("store")).append('\n')
-            .append("storePathCommitLog=").append(home.resolve("store/commitlog")).append('\n')
-            .append("mappedFileSizeCommitLog=67108864\n")
-            .append("autoCreateTopicEnable=true\n")
-            .append("autoCreateSubscriptionGroup=true\n");
-        String plugins = spec.storePlugins();
-        if (plugins != null) {
-            sb.append("messageStorePlugIn=").append(plugins).append('\n');
-        }
-        if (spec.guarded()) {
-            sb.append("popLockGuardEnable=true\n");
-        }
-        if (spec.trace()) {
-            sb.append("popLockGuardTraceFile=").append(home.resolve("lock-trace.jsonl")).append('\n');
-        }
-        for (String line : spec.brokerConf()) {
-            sb.append(line).append('\n');
-        }
-        return sb.toString();
-    }
-
     @Override
     public ClusterSpec spec() {
         return spec;
@@ -170,7 +136,7 @@ public final class ProcessCluster implements Cluster {
 
     @Override
     public String brokerName(int i) {
-        return "plg-broker-" + i;
+        return ClusterConfigs.brokerName(i);
     }
 
     @Override
@@ -233,37 +199,11 @@ public final class ProcessCluster implements Cluster {
     }
 
     /** Where a class was loaded from (the plugin jar, or the harness classes), to put it on a broker's classpath. */
-    static String codeSource(Class<?> c) {
+    public static String codeSource(Class<?> c) {
         try {
             return Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate " + c.getName(), e);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** A broker uses its listen port, listen port - 2 (fast remoting) and + 1 (HA): all three must be free. */
-    static int freeBrokerPort() {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int p = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-            if (!JvmProcess.portOpen(p - 2) && !JvmProcess.portOpen(p) && !JvmProcess.portOpen(p + 1)
-                && bindable(p - 2) && bindable(p) && bindable(p + 1)) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no free broker port triple found on 127.0.0.1");
-    }
-
-    private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 }

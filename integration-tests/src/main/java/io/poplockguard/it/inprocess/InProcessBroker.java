@@ -1,10 +1,10 @@
 package io.poplockguard.it.inprocess;
 
 import io.poplockguard.broker.PopLockGuardPlugin;
+import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -41,7 +41,7 @@ public final class InProcessBroker implements AutoCloseable {
 
     private InProcessBroker(Properties conf) throws Exception {
         dir = Files.createTempDirectory("plg-broker-");
-        port = freePort();
+        port = LoopbackPorts.freePort();
         BrokerConfig brokerConfig = new BrokerConfig();
         NettyServerConfig server = new NettyServerConfig();
         NettyClientConfig client = new NettyClientConfig();
@@ -58,7 +58,7 @@ public final class InProcessBroker implements AutoCloseable {
         store.setStorePathCommitLog(dir.resolve("store/commitlog").toString());
         store.setMappedFileSizeCommitLog(32 * 1024 * 1024);
         store.setMappedFileSizeConsumeQueue(300_000 * 20);
-        store.setHaListenPort(freePort());
+        store.setHaListenPort(LoopbackPorts.freePort());
         MixAll.properties2Object(conf, brokerConfig);
         MixAll.properties2Object(conf, server);
         MixAll.properties2Object(conf, store);
@@ -209,12 +209,6 @@ public final class InProcessBroker implements AutoCloseable {
             s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
         } catch (IOException ignored) {
             // temp dir; the OS cleans what is left
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
         }
     }
 }

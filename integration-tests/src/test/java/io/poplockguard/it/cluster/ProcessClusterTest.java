@@ -27,7 +27,7 @@ class ProcessClusterTest {
             assertTrue(c.brokerCpuSeconds(0) > 0);
 
             c.killBroker(0);
-            assertFalse(JvmProcess.portOpen(Integer.parseInt(c.brokerAddr(0).split(":")[1])), "killed");
+            assertFalse(LoopbackPorts.open(Integer.parseInt(c.brokerAddr(0).split(":")[1])), "killed");
             c.restartBroker(0);
             assertEquals(ResponseCode.SUCCESS, client.adminRequest(LockTableProcessor.LOCK_TABLE).getCode());
             brokerPid = c.brokerPid(0);

@@ -1,0 +1,227 @@
+package io.poplockguard.it.docker;
+
+import io.poplockguard.it.cluster.ClasspathResolver;
+import io.poplockguard.it.cluster.Cluster;
+import io.poplockguard.it.cluster.ClusterConfigs;
+import io.poplockguard.it.cluster.ClusterSpec;
+import io.poplockguard.it.cluster.JvmProcess;
+import io.poplockguard.it.cluster.LoopbackPorts;
+import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.fault.FaultInjectingStore;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The cluster API on containers (Testcontainers, host networking, local images only): a name server, N brokers and
+ * optionally a proxy, each a container of the guarded image of the spec's version. Stock brokers run the same image
+ * with a broker.conf that does not list the plugin, so A/B runs differ in configuration only, as with processes.
+ * Every container is removed when the cluster closes (and by a shutdown hook if the JVM ends first); their output
+ * is kept in the cluster directory and quoted when a role fails to start.
+ */
+public final class ContainerCluster implements Cluster {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Set<RocketMqContainer> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(ContainerCluster::remove),
+            "poplockguard-container-cleanup"));
+    }
+
+    private final ClusterSpec spec;
+    private final String image;
+    private final Path dir;
+    private final int namesrvPort;
+    private RocketMqContainer namesrv;
+    private final List<RocketMqContainer> brokers = new ArrayList<>();
+    private final List<Integer> brokerPorts = new ArrayList<>();
+    private RocketMqContainer proxy;
+    private int proxyGrpcPort;
+
+    private ContainerCluster(ClusterSpec spec, String image) throws Exception {
+        this.spec = spec;
+        this.image = image;
+        this.dir = Files.createTempDirectory("plg-containers-" + spec.label() + "-");
+        this.namesrvPort = LoopbackPorts.freePort();
+        try {
+            Path nsHome = home("namesrv");
+            write(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
+            namesrv = start(new RocketMqContainer(image, "namesrv", nsHome)
+                .withRole("namesrv", "256m", "-c", RocketMqContainer.HOME + "/namesrv.properties")
+                .readyWhen("boot success", namesrvPort, START_TIMEOUT));
+            for (int i = 0; i < spec.brokers(); i++) {
+                int port = LoopbackPorts.freeBrokerPort();
+                brokerPorts.add(port);
+                write(home("broker-" + i).resolve("broker.conf"),
+                    ClusterConfigs.brokerConf(spec, i, port, namesrvPort, RocketMqContainer.HOME));
+                brokers.add(start(broker(i)));
+            }
+            if (spec.proxy()) {
+                proxyGrpcPort = LoopbackPorts.freePort();
+                Path home = home("proxy");
+                write(home.resolve("rmq-proxy.json"), ClusterConfigs.proxyJson(namesrvPort, proxyGrpcPort,
+                    LoopbackPorts.freePort(), LoopbackPorts.freePort()));
+                proxy = start(new RocketMqContainer(image, "proxy", home)
+                    .withRole("proxy", "512m", "-pc", RocketMqContainer.HOME + "/rmq-proxy.json", "-pm", "cluster")
+                    .readyWhen("rocketmq-proxy startup successfully", proxyGrpcPort, START_TIMEOUT));
+            }
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Starts the cluster on the guarded image of the spec's version (built offline first when missing). */
+    public static ContainerCluster start(ClusterSpec spec) throws Exception {
+        DockerEngine.require();
+        return new ContainerCluster(spec, DockerImages.fromEnvironment().ensureGuarded(spec.version()));
+    }
+
+    /** This backend for the A/B runner. */
+    public static Function<ClusterSpec, Cluster> backend() {
+        return spec -> {
+            try {
+                return start(spec);
+            } catch (Exception e) {
+                throw new IllegalStateException("container cluster " + spec.label() + " did not start: " + e.getMessage(), e);
+            }
+        };
+    }
+
+    private RocketMqContainer broker(int i) {
+        RocketMqContainer c = new RocketMqContainer(image, "broker-" + i, dir.resolve("broker-" + i))
+            .withRole("broker", "512m", "-c", RocketMqContainer.HOME + "/broker.conf")
+            .readyWhen("boot success", brokerPorts.get(i), START_TIMEOUT);
+        if (spec.faultStore()) {
+            c.withExtraClasspath(Paths.get(ProcessCluster.codeSource(FaultInjectingStore.class)));
+        }
+        return c;
+    }
+
+    /** Starts a container; if it fails, the message carries the end of its output. */
+    private static RocketMqContainer start(RocketMqContainer c) throws IOException {
+        RUNNING.add(c);
+        try {
+            c.start();
+            return c;
+        } catch (RuntimeException e) {
+            String out = ClasspathResolver.tail(c.logFile(), 40);
+            remove(c);
+            throw new IOException(c.name() + " container (" + c.getDockerImageName() + ") did not start: "
+                + e.getMessage() + "\nits output:\n" + out, e);
+        }
+    }
+
+    private static void remove(RocketMqContainer c) {
+        try {
+            c.stop(); // kills and removes the container (and its anonymous volumes)
+        } catch (RuntimeException ignored) {
+            // already gone
+        }
+        RUNNING.remove(c);
+    }
+
+    private Path home(String name) throws IOException {
+        return Files.createDirectories(dir.resolve(name));
+    }
+
+    @Override
+    public ClusterSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public String namesrvAddr() {
+        return "127.0.0.1:" + namesrvPort;
+    }
+
+    @Override
+    public int brokerCount() {
+        return brokers.size();
+    }
+
+    @Override
+    public String brokerAddr(int i) {
+        return "127.0.0.1:" + brokerPorts.get(i);
+    }
+
+    @Override
+    public String brokerName(int i) {
+        return ClusterConfigs.brokerName(i);
+    }
+
+    @Override
+    public String proxyGrpcAddr() {
+        return proxy == null ? null : "127.0.0.1:" + proxyGrpcPort;
+    }
+
+    @Override
+    public void killBroker(int i) {
+        brokers.get(i).kill();
+    }
+
+    /** A new container for broker {@code i} on the same store directory and ports, as a restarted pod would be. */
+    @Override
+    public void restartBroker(int i) throws Exception {
+        RocketMqContainer old = brokers.get(i);
+        old.kill();
+        remove(old);
+        brokers.set(i, start(broker(i)));
+    }
+
+    @Override
+    public double brokerCpuSeconds(int i) {
+        return JvmProcess.cpuSecondsOf(brokers.get(i).hostPid());
+    }
+
+    @Override
+    public Path traceFile(int i) {
+        return spec.trace() ? dir.resolve("broker-" + i).resolve("lock-trace.jsonl") : null;
+    }
+
+    @Override
+    public String brokerLogTail(int i, int lines) {
+        return ClasspathResolver.tail(brokers.get(i).logFile(), lines);
+    }
+
+    /** The container of broker {@code i}, for tests that look at it directly. */
+    public RocketMqContainer brokerContainer(int i) {
+        return brokers.get(i);
+    }
+
+    /** Removes every container (proxy, brokers, name server) and deletes the cluster directory. */
+    @Override
+    public void close() {
+        if (proxy != null) {
+            remove(proxy);
+        }
+        for (RocketMqContainer b : brokers) {
+            remove(b);
+        }
+        if (namesrv != null) {
+            remove(namesrv);
+        }
+        if (!Boolean.getBoolean("poplockguard.keepClusterDirs")) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            } catch (IOException ignored) {
+                // a temp dir
+            }
+        }
+    }
+
+    private static void write(Path p, String content) throws IOException {
+        Files.write(p, content.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,188 @@
+package io.poplockguard.it.docker;
+
+import io.poplockguard.it.cluster.ClasspathResolver;
+import io.poplockguard.it.cluster.RocketMqVersion;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Builds the guarded RocketMQ images without any registry (what CI uses), in three layers:
+ * <ol>
+ *   <li>{@code poplockguard/jre-base:17}: a root filesystem with a jlinked Java runtime and /bin/sh, made from this
+ *       machine's JDK by docker/offline/build-rootfs.sh and turned into an image with {@code docker import};</li>
+ *   <li>{@code poplockguard/rocketmq-offline:<version>}: the official image's layout with the Maven Central jars of
+ *       that version (docker/offline/Dockerfile);</li>
+ *   <li>{@code poplockguard/rocketmq-guarded:<version>}: docker/Dockerfile, the same file that builds on the official
+ *       image, adding the plugin jar, the entrypoint and the two broker.conf lines.</li>
+ * </ol>
+ * Each layer is built only when missing; the guarded layer also when the plugin jar changed (a label holds its hash).
+ */
+public final class DockerImages {
+    private static final Logger LOG = Logger.getLogger(DockerImages.class.getName());
+    public static final String JRE_BASE = "poplockguard/jre-base:17";
+    static final String PLUGIN_HASH_LABEL = "io.poplockguard.plugin.sha256";
+
+    private final Path repoRoot;
+    private final Path pluginJar;
+
+    public DockerImages(Path repoRoot, Path pluginJar) {
+        this.repoRoot = repoRoot;
+        this.pluginJar = pluginJar;
+    }
+
+    /** The images of this checkout: the repository root and plugin jar from system properties, or found from here. */
+    public static DockerImages fromEnvironment() {
+        Path root = Paths.get(System.getProperty("poplockguard.repoRoot", ".")).toAbsolutePath().normalize();
+        if (!Files.isDirectory(root.resolve("docker"))) {
+            root = root.getParent();
+        }
+        if (root == null || !Files.isDirectory(root.resolve("docker"))) {
+            throw new IllegalStateException("cannot find the repository's docker/ directory; set -Dpoplockguard.repoRoot");
+        }
+        String jar = System.getProperty("poplockguard.pluginJar");
+        Path plugin = jar != null && !jar.isEmpty() ? Paths.get(jar)
+            : root.resolve("broker-extension/target/poplockguard-broker-0.1.0-SNAPSHOT.jar");
+        return new DockerImages(root, plugin);
+    }
+
+    public static String guardedTag(RocketMqVersion v) {
+        return "poplockguard/rocketmq-guarded:" + v.broker();
+    }
+
+    public static String offlineTag(RocketMqVersion v) {
+        return "poplockguard/rocketmq-offline:" + v.broker();
+    }
+
+    /** The guarded image of {@code v}, built offline first if it is missing or holds another plugin jar. */
+    public String ensureGuarded(RocketMqVersion v) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(pluginJar)) {
+            throw new IOException("no plugin jar at " + pluginJar + "; build it first: mvn -B -DskipTests package -pl broker-extension");
+        }
+        String tag = guardedTag(v);
+        String hash = sha256(pluginJar);
+        if (hash.equals(DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL))) {
+            return tag;
+        }
+        ensureOffline(v);
+        Path ctx = Files.createTempDirectory("plg-image-");
+        try {
+            Files.copy(pluginJar, ctx.resolve("poplockguard-broker.jar"));
+            Files.copy(repoRoot.resolve("docker/poplockguard-entrypoint.sh"), ctx.resolve("poplockguard-entrypoint.sh"));
+            Files.copy(repoRoot.resolve("docker/guard.conf"), ctx.resolve("guard.conf"));
+            LOG.info("building " + tag + " on " + offlineTag(v));
+            DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/Dockerfile").toString(),
+                "--build-arg", "BASE_IMAGE=" + offlineTag(v), "--label", PLUGIN_HASH_LABEL + "=" + hash,
+                "-t", tag, ".");
+        } finally {
+            delete(ctx);
+        }
+        return tag;
+    }
+
+    /** The offline stand-in for apache/rocketmq:{@code v}. */
+    public String ensureOffline(RocketMqVersion v) throws IOException, InterruptedException {
+        String tag = offlineTag(v);
+        if (DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL) != null) {
+            return tag;
+        }
+        ensureJreBase();
+        Path ctx = Files.createTempDirectory("plg-image-");
+        try {
+            Path home = Files.createDirectories(ctx.resolve("rocketmq"));
+            copyJars(ClasspathResolver.resolve("rocketmq-broker", v.broker()), Files.createDirectories(home.resolve("lib")));
+            copyJars(ClasspathResolver.resolve("rocketmq-namesrv", v.namesrv()),
+                Files.createDirectories(home.resolve("lib/namesrv")));
+            copyJars(ClasspathResolver.resolve("rocketmq-proxy", v.proxy()), Files.createDirectories(home.resolve("lib/proxy")));
+            Files.createDirectories(home.resolve("conf"));
+            Files.copy(repoRoot.resolve("docker/offline/broker.conf"), home.resolve("conf/broker.conf"));
+            LOG.info("building " + tag + " from Maven Central jars (broker " + v.broker() + ", namesrv " + v.namesrv()
+                + ", proxy " + v.proxy() + ")");
+            DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/offline/Dockerfile").toString(),
+                "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "-t", tag, ".");
+        } finally {
+            delete(ctx);
+        }
+        return tag;
+    }
+
+    /** The imported base: a Java runtime and a shell, from this machine's JDK. */
+    public void ensureJreBase() throws IOException, InterruptedException {
+        if (DockerCli.imageLabel(JRE_BASE, PLUGIN_HASH_LABEL) != null) {
+            return;
+        }
+        Path tar = Files.createTempFile("plg-rootfs-", ".tar");
+        try {
+            LOG.info("building " + JRE_BASE + " from the local JDK (docker/offline/build-rootfs.sh)");
+            Process p = new ProcessBuilder("bash", repoRoot.resolve("docker/offline/build-rootfs.sh").toString(),
+                tar.toString(), jdkHome()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IOException("docker/offline/build-rootfs.sh failed:\n" + out);
+            }
+            DockerCli.run(null, 10, "import", "--change", "ENV JAVA_HOME=/opt/java/openjdk",
+                "--change", "ENV PATH=/opt/java/openjdk/bin:/bin", tar.toString(), JRE_BASE);
+        } finally {
+            Files.deleteIfExists(tar);
+        }
+    }
+
+    /** A JDK with jmods for jlink: $JAVA_HOME, else the running JVM's home. */
+    private static String jdkHome() {
+        String env = System.getenv("JAVA_HOME");
+        if (env != null && new File(env, "jmods").isDirectory()) {
+            return env;
+        }
+        return System.getProperty("java.home");
+    }
+
+    private static void copyJars(String classpath, Path dir) throws IOException {
+        for (String e : classpath.split(File.pathSeparator)) {
+            Path jar = Paths.get(e);
+            Files.copy(jar, dir.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] d = md.digest(Files.readAllBytes(file));
+            StringBuilder sb = new StringBuilder();
+            for (byte b : d) {
+                sb.append(String.format("%02x", b));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        } catch (IOException ignored) {
+            // a temp dir
+        }
+    }
+
+    /** scripts/docker-image: builds the offline guarded image of each version given. */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: DockerImages VERSION... (available: " + RocketMqVersion.SUPPORTED + ")");
+            System.exit(2);
+        }
+        DockerImages images = fromEnvironment();
+        for (String a : args) {
+            System.out.println(images.ensureGuarded(RocketMqVersion.of(a)));
+        }
+    }
+}
