@@ -34,6 +34,16 @@ while read -r lib; do
   mkdir -p "$ROOT$(dirname "$lib")"
   cp -L "$lib" "$ROOT$lib"
 done
+# The C runtime libraries that JNI code inside the jars may load (netty-tcnative in the proxy needs librt and libcrypt, RocksDB
+# libstdc++): glibc's whole set, the GCC runtime, libstdc++ and zlib, as a regular distribution image has them.
+for pattern in 'libc.so*' 'libm.so*' 'libdl.so*' 'libpthread.so*' 'librt.so*' 'libresolv.so*' 'libutil.so*' \
+               'libanl.so*' 'libcrypt.so*' 'libnss_*.so*' 'libgcc_s.so*' 'libstdc++.so*' 'libz.so*'; do
+  for lib in /lib/x86_64-linux-gnu/$pattern /usr/lib/x86_64-linux-gnu/$pattern; do
+    [ -e "$lib" ] || continue
+    mkdir -p "$ROOT$(dirname "$lib")"
+    cp -L "$lib" "$ROOT$lib"
+  done
+done
 # the dynamic loader, at the path every binary names
 cp -L /lib64/ld-linux-x86-64.so.2 "$ROOT/lib64/"
 mkdir -p "$ROOT/usr/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$ROOT/usr/lib64/" 2>/dev/null || true

@@ -68,6 +68,9 @@ public final class LockTableProcessor implements NettyRequestProcessor {
         if (key == null || key.trim().isEmpty()) {
             return error(request, ResponseCode.SYSTEM_ERROR, "force release needs the ext field 'key' (topic@group@queueId)");
         }
+        if (!key.trim().matches(".+@.+@\\d+")) {
+            return error(request, ResponseCode.SYSTEM_ERROR, "key '" + key + "' is not topic@group@queueId");
+        }
         if (!config.allowForceRelease()) {
             return error(request, ResponseCode.NO_PERMISSION,
                 "force release is off on this broker (popLockGuardAllowForceRelease=false)");

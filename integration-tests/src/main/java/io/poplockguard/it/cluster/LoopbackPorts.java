@@ -20,13 +20,22 @@ public final class LoopbackPorts {
 
     /** A broker uses its listen port, listen port - 2 (fast remoting) and + 1 (HA): all three must be free. */
     public static int freeBrokerPort() {
+        return freePortWith(-2, 1);
+    }
+
+    /** A port p such that p and p + each offset are all free (a role that listens on several related ports). */
+    public static int freePortWith(int... offsets) {
         for (int attempt = 0; attempt < 200; attempt++) {
             int p = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-            if (!open(p - 2) && !open(p) && !open(p + 1) && bindable(p - 2) && bindable(p) && bindable(p + 1)) {
+            boolean free = !open(p) && bindable(p);
+            for (int i = 0; free && i < offsets.length; i++) {
+                free = !open(p + offsets[i]) && bindable(p + offsets[i]);
+            }
+            if (free) {
                 return p;
             }
         }
-        throw new IllegalStateException("no free broker port triple found on 127.0.0.1");
+        throw new IllegalStateException("no free set of ports found on 127.0.0.1");
     }
 
     /** True when something accepts connections on 127.0.0.1:{@code port}. */

@@ -31,6 +31,12 @@ public final class DockerImages {
     private static final Logger LOG = Logger.getLogger(DockerImages.class.getName());
     public static final String JRE_BASE = "poplockguard/jre-base:17";
     static final String PLUGIN_HASH_LABEL = "io.poplockguard.plugin.sha256";
+    /** Bump when the root filesystem or the image layout changes: every layer with another value is rebuilt. */
+    static final String LAYOUT = "3";
+    static final String LAYOUT_LABEL = "io.poplockguard.layout";
+
+    /** Image builds are serialized: an A/B run starts its two clusters at once, on the same image. */
+    private static final Object BUILD_LOCK = new Object();
 
     private final Path repoRoot;
     private final Path pluginJar;
@@ -65,12 +71,18 @@ public final class DockerImages {
 
     /** The guarded image of {@code v}, built offline first if it is missing or holds another plugin jar. */
     public String ensureGuarded(RocketMqVersion v) throws IOException, InterruptedException {
+        synchronized (BUILD_LOCK) {
+            return buildGuardedIfStale(v);
+        }
+    }
+
+    private String buildGuardedIfStale(RocketMqVersion v) throws IOException, InterruptedException {
         if (!Files.isRegularFile(pluginJar)) {
             throw new IOException("no plugin jar at " + pluginJar + "; build it first: mvn -B -DskipTests package -pl broker-extension");
         }
         String tag = guardedTag(v);
         String hash = sha256(pluginJar);
-        if (hash.equals(DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL))) {
+        if (hash.equals(DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL)) && LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL))) {
             return tag;
         }
         ensureOffline(v);
@@ -82,6 +94,7 @@ public final class DockerImages {
             LOG.info("building " + tag + " on " + offlineTag(v));
             DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/Dockerfile").toString(),
                 "--build-arg", "BASE_IMAGE=" + offlineTag(v), "--label", PLUGIN_HASH_LABEL + "=" + hash,
+                "--label", LAYOUT_LABEL + "=" + LAYOUT,
                 "-t", tag, ".");
         } finally {
             delete(ctx);
@@ -92,7 +105,7 @@ public final class DockerImages {
     /** The offline stand-in for apache/rocketmq:{@code v}. */
     public String ensureOffline(RocketMqVersion v) throws IOException, InterruptedException {
         String tag = offlineTag(v);
-        if (DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL) != null) {
+        if (LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL))) {
             return tag;
         }
         ensureJreBase();
@@ -108,7 +121,7 @@ public final class DockerImages {
             LOG.info("building " + tag + " from Maven Central jars (broker " + v.broker() + ", namesrv " + v.namesrv()
                 + ", proxy " + v.proxy() + ")");
             DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/offline/Dockerfile").toString(),
-                "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "-t", tag, ".");
+                "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "--label", LAYOUT_LABEL + "=" + LAYOUT, "-t", tag, ".");
         } finally {
             delete(ctx);
         }
@@ -117,7 +130,7 @@ public final class DockerImages {
 
     /** The imported base: a Java runtime and a shell, from this machine's JDK. */
     public void ensureJreBase() throws IOException, InterruptedException {
-        if (DockerCli.imageLabel(JRE_BASE, PLUGIN_HASH_LABEL) != null) {
+        if (LAYOUT.equals(DockerCli.imageLabel(JRE_BASE, LAYOUT_LABEL))) {
             return;
         }
         Path tar = Files.createTempFile("plg-rootfs-", ".tar");
@@ -130,7 +143,8 @@ public final class DockerImages {
                 throw new IOException("docker/offline/build-rootfs.sh failed:\n" + out);
             }
             DockerCli.run(null, 10, "import", "--change", "ENV JAVA_HOME=/opt/java/openjdk",
-                "--change", "ENV PATH=/opt/java/openjdk/bin:/bin", tar.toString(), JRE_BASE);
+                "--change", "ENV PATH=/opt/java/openjdk/bin:/bin", "--change", "LABEL " + LAYOUT_LABEL + "=" + LAYOUT,
+                tar.toString(), JRE_BASE);
         } finally {
             Files.deleteIfExists(tar);
         }

@@ -32,6 +32,7 @@ final class GrpcConsumers implements AutoCloseable {
     SimpleConsumer consumer(String group, String topic) throws ClientException {
         SimpleConsumer c = consumers.get(group);
         if (c == null) {
+            quietClientLogging();
             ClientConfiguration cfg = ClientConfiguration.newBuilder().setEndpoints(endpoint).enableSsl(false)
                 .setRequestTimeout(Duration.ofSeconds(10)).build();
             c = ClientServiceProvider.loadService().newSimpleConsumerBuilder().setClientConfiguration(cfg)
@@ -40,6 +41,27 @@ final class GrpcConsumers implements AutoCloseable {
             consumers.put(group, c);
         }
         return c;
+    }
+
+    /**
+     * The gRPC client's shaded logback also reads logback.statusListenerClass, whose value here names the broker's
+     * shading and makes the client print a stack trace; point it at the client's own no-op listener while the
+     * client's logging starts.
+     */
+    static synchronized void quietClientLogging() {
+        String key = "logback.statusListenerClass";
+        String previous = System.getProperty(key);
+        if (previous == null) {
+            return;
+        }
+        System.setProperty(key, "org.apache.rocketmq.shaded.ch.qos.logback.core.status.NopStatusListener");
+        try {
+            Class.forName("org.apache.rocketmq.client.java.impl.ClientImpl");
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("rocketmq-client-java is not on the classpath", e);
+        } finally {
+            System.setProperty(key, previous);
+        }
     }
 
     List<MessageView> held(String group) {

@@ -1,5 +1,8 @@
 package io.poplockguard.it.ab;
 
+import static io.poplockguard.it.ab.AbSuites.assertGuardedInvariants;
+import static io.poplockguard.it.ab.AbSuites.report;
+import static io.poplockguard.it.ab.AbSuites.scenario;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +11,6 @@ import io.poplockguard.it.cluster.ProcessCluster;
 import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.ScenarioFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -25,7 +27,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * side by side, and each claim is a difference measured in that run. Tables go to stdout and target/ab-results/.
  */
 class AbSuiteTest {
-    private static final Path OUT = Paths.get("target", "ab-results");
     private final AbRunner runner = new AbRunner(ProcessCluster.backend());
 
     /** The quick suite runs the two versions with the seed bug; -Pmatrix runs every supported version. */
@@ -37,7 +38,7 @@ class AbSuiteTest {
     @MethodSource("seedVersions")
     @Timeout(600)
     void seedScenario(String version) throws Exception {
-        Path recorded = Files.createDirectories(OUT).resolve("seed-" + version + ".recorded.jsonl");
+        Path recorded = Files.createDirectories(AbSuites.OUT).resolve("seed-" + version + ".recorded.jsonl");
         AbResult r = runner.run("seed scenario", ClusterSpec.of(version), scenario("seed.jsonl"), recorded);
         report("seed-" + version, r);
         assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_000, "guarded stall " + r.guarded.stallMs);
@@ -113,22 +114,5 @@ class AbSuiteTest {
             .withFaultStore(), ops, null);
         report("soak-5.5.0", r);
         assertGuardedInvariants(r);
-    }
-
-    private static void assertGuardedInvariants(AbResult r) {
-        assertEquals("[]", r.guarded.lost().toString(), "guarded: every produced message delivered");
-        assertTrue(r.exclusion.ok(), "guarded: " + r.exclusion);
-        assertTrue(r.lockTablesEmpty(), "guarded: lock table empty at quiescence: " + r.heldAtEnd);
-    }
-
-    private static List<Op> scenario(String name) throws Exception {
-        return ScenarioFile.read(Paths.get("src/test/resources/scenarios", name));
-    }
-
-    private static void report(String name, AbResult r) throws Exception {
-        String table = r.table();
-        System.out.println(table);
-        Files.createDirectories(OUT);
-        Files.write(OUT.resolve(name + ".md"), table.getBytes(StandardCharsets.UTF_8));
     }
 }

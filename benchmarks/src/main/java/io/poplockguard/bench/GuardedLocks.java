@@ -1,0 +1,59 @@
+package io.poplockguard.bench;
+
+import io.poplockguard.broker.lock.LockClock;
+import io.poplockguard.broker.lock.LockListener;
+import io.poplockguard.broker.lock.LockTable;
+import io.poplockguard.broker.lock.LockTableSettings;
+import io.poplockguard.broker.lock.Segment;
+
+/**
+ * The guarded {@link LockTable} with the guard on and the shipped default bounds, built through its public
+ * constructor. The listener is {@link LockListener#NONE}: this measures the table itself, not the stats, trace and
+ * wake-up observers the plugin attaches.
+ */
+final class GuardedLocks implements Locks {
+    /** The defaults of popLockGuardUnownedLeaseMs, popLockGuardReadBoundMs and popLockGuardWaitDeadlineMs. */
+    static final LockTableSettings GUARD_ON = new FixedSettings(true, 30_000, 30_000, 3_000);
+
+    private final LockTable table = new LockTable(LockClock.SYSTEM, GUARD_ON, LockListener.NONE);
+
+    /** Settings that never change: the live-config plumbing of PopLockGuardConfig is not what is measured. */
+    record FixedSettings(boolean guardEnabled, long unownedLeaseMs, long readBoundMs, long waitDeadlineMs)
+        implements LockTableSettings {
+    }
+
+    LockTable table() {
+        return table;
+    }
+
+    @Override
+    public boolean tryLock(String key) {
+        return table.tryLock(key);
+    }
+
+    @Override
+    public void unLock(String key) {
+        table.unLock(key);
+    }
+
+    @Override
+    public int sweep() {
+        return table.sweep();
+    }
+
+    @Override
+    public int size() {
+        return table.size();
+    }
+
+    /** What the wrapped pop processor does per request: open a segment, lock, unlock, close the segment. */
+    @Override
+    public boolean requestLockUnlock(String key) {
+        Segment s = table.beginSegment("pop");
+        try {
+            return lockUnlock(key);
+        } finally {
+            table.endSegment(s);
+        }
+    }
+}

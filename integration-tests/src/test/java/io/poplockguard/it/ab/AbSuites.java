@@ -1,0 +1,40 @@
+package io.poplockguard.it.ab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poplockguard.it.scenario.Op;
+import io.poplockguard.it.scenario.ScenarioFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+
+/** What every A/B suite (process or container backend) shares: scenario files, the guarded invariants, reports. */
+public final class AbSuites {
+    /** Tables of every A/B run, one Markdown file per run. */
+    public static final Path OUT = Paths.get("target", "ab-results");
+
+    private AbSuites() {
+    }
+
+    /** The guarded side delivered everything, kept mutual exclusion, and left no lock held. */
+    public static void assertGuardedInvariants(AbResult r) {
+        assertEquals("[]", r.guarded.lost().toString(), "guarded: every produced message delivered");
+        assertTrue(r.exclusion.ok(), "guarded: " + r.exclusion);
+        assertTrue(r.lockTablesEmpty(), "guarded: lock table empty at quiescence: " + r.heldAtEnd);
+    }
+
+    public static List<Op> scenario(String name) throws Exception {
+        return ScenarioFile.read(Paths.get("src/test/resources/scenarios", name));
+    }
+
+    /** Prints the run's table and writes it to target/ab-results/{name}.md. */
+    public static void report(String name, AbResult r) throws Exception {
+        String table = r.table();
+        System.out.println(table);
+        Files.createDirectories(OUT);
+        Files.write(OUT.resolve(name + ".md"), table.getBytes(StandardCharsets.UTF_8));
+    }
+}
