@@ -1,5 +1,9 @@
 package io.poplockguard.broker;
 
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.sdk.metrics.InstrumentSelector;
+import io.opentelemetry.sdk.metrics.ViewBuilder;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.config.ConfigKey;
 import io.poplockguard.broker.config.PopLockGuardConfig;
@@ -8,6 +12,7 @@ import io.poplockguard.broker.lock.LockClock;
 import io.poplockguard.broker.lock.LockListeners;
 import io.poplockguard.broker.lock.LockStats;
 import io.poplockguard.broker.lock.LockTable;
+import io.poplockguard.broker.metrics.LockMetrics;
 import io.poplockguard.broker.processor.GuardedProcessor;
 import io.poplockguard.broker.processor.PopWaker;
 import io.poplockguard.broker.shape.BrokerShape;
@@ -26,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.rocketmq.broker.processor.PopMessageProcessor;
 import org.apache.rocketmq.common.MQVersion;
 import org.apache.rocketmq.common.constant.LoggerName;
@@ -237,6 +243,29 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         }
         return readGuard.read(group, topic, queueId,
             () -> next.getMessageAsync(group, topic, queueId, offset, maxMsgNums, messageFilter));
+    }
+
+    /**
+     * The broker hands its OpenTelemetry meter to the outermost store when metrics are exported: the guard's
+     * instruments go on it, next to the broker's own. A failure here costs the metrics, never the broker.
+     */
+    @Override
+    public void initMetrics(Meter meter, Supplier<AttributesBuilder> attributesBuilderSupplier) {
+        super.initMetrics(meter, attributesBuilderSupplier);
+        try {
+            listeners.add(new LockMetrics(meter, attributesBuilderSupplier, () -> table.heldLocks().size()));
+            LOG.info("PopLockGuard metrics registered on the broker meter, prefix=rocketmq_pop_lock_");
+        } catch (Throwable t) {
+            LOG.error("PopLockGuard metrics could not be registered; the guard runs without them", t);
+        }
+    }
+
+    /** The broker registers the store's views when it builds its meter: ours set the histograms' buckets. */
+    @Override
+    public List<Pair<InstrumentSelector, ViewBuilder>> getMetricsView() {
+        List<Pair<InstrumentSelector, ViewBuilder>> views = new ArrayList<>(super.getMetricsView());
+        views.addAll(LockMetrics.views());
+        return views;
     }
 
     // ------------------------------------------------------------------ for tests and the admin tools

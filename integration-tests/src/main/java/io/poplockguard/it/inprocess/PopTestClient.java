@@ -192,7 +192,12 @@ public final class PopTestClient implements AutoCloseable {
 
     /** The guard's lock-table admin request; returns the raw response. */
     public RemotingCommand adminRequest(int code) throws Exception {
-        return api.getRemotingClient().invokeSync(addr, RemotingCommand.createRequestCommand(code, null), 3_000);
+        return invoke(RemotingCommand.createRequestCommand(code, null));
+    }
+
+    /** Any request, sent as is (3 s timeout). */
+    public RemotingCommand invoke(RemotingCommand request) throws Exception {
+        return api.getRemotingClient().invokeSync(addr, request, 3_000);
     }
 
     public static String body(RemotingCommand r) {
