@@ -24,10 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * broker's own lock manager, as a leaked lock would.
  */
 class LockWaitersTest {
-    static final String TOPIC = "wait-topic";
-    static final String GROUP = "wait-group";
-    static final String KEY = TOPIC + "@" + GROUP + "@0";
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    static final String GROUP = LockWaitProbe.GROUP;
+    static final String KEY = LockWaitProbe.KEY;
 
     @Test
     @Timeout(60)
@@ -130,48 +128,19 @@ class LockWaitersTest {
         }
     }
 
-    /** Holds the lock, parks a pop behind it, releases; returns ms from the release to the pop's answer. */
     private static long releaseToDelivery(InProcessBroker b, long pollMs) throws Exception {
-        b.createTopic(TOPIC, 1);
-        b.createGroup(GROUP, false);
-        b.put(TOPIC, 0, 4);
-        PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
+        LockWaitProbe.prepare(b, false);
         try (PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
-            assertTrue(locks.tryLock(KEY));
-            CompletableFuture<PopResult> pop = c.pop(TOPIC, GROUP, 0, 8, pollMs, false, pollMs + 3_000);
-            Thread.sleep(500);
-            assertFalse(pop.isDone(), "the pop is parked behind the lock");
-            long releasedAt = System.nanoTime();
-            locks.unLock(KEY);
-            PopResult r = pop.get(pollMs + 3_000, TimeUnit.MILLISECONDS);
-            long served = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - releasedAt);
-            assertEquals(PopStatus.FOUND, r.getPopStatus());
-            return served;
+            return LockWaitProbe.releaseToDelivery(b, c, pollMs);
         }
     }
 
     private static MessageExt popOneOrderly(InProcessBroker b, PopTestClient c) throws Exception {
-        b.createTopic(TOPIC, 1);
-        b.createGroup(GROUP, true);
-        b.put(TOPIC, 0, 2);
-        long until = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < until) {
-            PopResult r = c.pop(TOPIC, GROUP, 0, 1, 200, true, 3_000).get(5, TimeUnit.SECONDS);
-            if (r.getPopStatus() == PopStatus.FOUND) {
-                return r.getMsgFoundList().get(0);
-            }
-        }
-        throw new AssertionError("no orderly message popped");
+        LockWaitProbe.prepare(b, true);
+        return LockWaitProbe.popOneOrderly(b, c);
     }
 
     private static long ackThreadsCpuNanos() {
-        long sum = 0;
-        for (ThreadInfo ti : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
-            if (ti != null && ti.getThreadName().startsWith("AckMessageThread_")) {
-                long cpu = THREADS.getThreadCpuTime(ti.getThreadId());
-                sum += Math.max(0, cpu);
-            }
-        }
-        return sum;
+        return LockWaitProbe.ackThreadsCpuNanos();
     }
 }
