@@ -4,6 +4,7 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.sdk.metrics.InstrumentSelector;
 import io.opentelemetry.sdk.metrics.ViewBuilder;
+import io.poplockguard.broker.admin.AdminAccess;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.config.ConfigKey;
 import io.poplockguard.broker.config.PopLockGuardConfig;
@@ -139,7 +140,7 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
             });
         executor.allowCoreThreadTimeOut(true);
         adminExecutor = executor;
-        LockTableProcessor admin = new LockTableProcessor(table, stats, config);
+        LockTableProcessor admin = new LockTableProcessor(table, stats, config, AdminAccess.of(shape.controller()));
         for (RemotingServer server : shape.remotingServers().values()) {
             server.registerProcessor(LockTableProcessor.LOCK_TABLE, admin, adminExecutor);
             server.registerProcessor(LockTableProcessor.FORCE_RELEASE, admin, adminExecutor);

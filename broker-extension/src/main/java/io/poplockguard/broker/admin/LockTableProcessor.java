@@ -18,7 +18,8 @@ import org.apache.rocketmq.remoting.protocol.ResponseCode;
 /**
  * The guard's own admin requests on the broker's remoting servers:
  * {@link #LOCK_TABLE} (read-only: the lock table and counters as JSON) and {@link #FORCE_RELEASE} (ext field
- * {@code key}; refused unless popLockGuardAllowForceRelease=true).
+ * {@code key}; refused unless popLockGuardAllowForceRelease=true). With the broker's ACL on, {@link AdminAccess} decides
+ * who may send them.
  */
 public final class LockTableProcessor implements NettyRequestProcessor {
     public static final int LOCK_TABLE = 34700;
@@ -29,18 +30,21 @@ public final class LockTableProcessor implements NettyRequestProcessor {
     private final LockTable table;
     private final LockStats stats;
     private final PopLockGuardConfig config;
+    private final AdminAccess access;
 
-    public LockTableProcessor(LockTable table, LockStats stats, PopLockGuardConfig config) {
+    public LockTableProcessor(LockTable table, LockStats stats, PopLockGuardConfig config, AdminAccess access) {
         this.table = table;
         this.stats = stats;
         this.config = config;
+        this.access = access;
     }
 
     @Override
     public RemotingCommand processRequest(ChannelHandlerContext ctx, RemotingCommand request) {
         switch (request.getCode()) {
             case LOCK_TABLE:
-                return lockTable(request);
+                String refused = access.refusal(ctx, request, false);
+                return refused != null ? error(request, ResponseCode.NO_PERMISSION, refused) : lockTable(request);
             case FORCE_RELEASE:
                 return forceRelease(ctx, request);
             default:
@@ -74,6 +78,10 @@ public final class LockTableProcessor implements NettyRequestProcessor {
         if (!config.allowForceRelease()) {
             return error(request, ResponseCode.NO_PERMISSION,
                 "force release is off on this broker (popLockGuardAllowForceRelease=false)");
+        }
+        String refused = access.refusal(ctx, request, true);
+        if (refused != null) {
+            return error(request, ResponseCode.NO_PERMISSION, refused);
         }
         Lease ended = table.forceRelease(key.trim());
         String from = ctx == null ? "?" : RemotingHelper.parseChannelRemoteAddr(ctx.channel());

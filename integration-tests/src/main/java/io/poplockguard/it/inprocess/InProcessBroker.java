@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Properties;
 import java.util.stream.Stream;
+import org.apache.rocketmq.auth.config.AuthConfig;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.common.BrokerConfig;
 import org.apache.rocketmq.common.MQVersion;
@@ -62,7 +63,8 @@ public final class InProcessBroker implements AutoCloseable {
         MixAll.properties2Object(conf, brokerConfig);
         MixAll.properties2Object(conf, server);
         MixAll.properties2Object(conf, store);
-        controller = new BrokerController(brokerConfig, server, client, store);
+        controller = usesAuth(conf) ? new BrokerController(brokerConfig, server, client, store, authConfig(conf, brokerConfig, store))
+            : new BrokerController(brokerConfig, server, client, store);
         controller.getConfiguration().registerConfig(conf);
         try {
             if (!controller.initialize()) {
@@ -99,6 +101,26 @@ public final class InProcessBroker implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** ACL 2.0 (5.3+) settings in the conf: the broker then gets an AuthConfig, as BrokerStartup would build it. */
+    private static boolean usesAuth(Properties conf) {
+        for (String k : conf.stringPropertyNames()) {
+            if (k.startsWith("authentication") || k.startsWith("authorization") || k.startsWith("initAuthentication")
+                || k.startsWith("innerClientAuthentication")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static AuthConfig authConfig(Properties conf, BrokerConfig broker, MessageStoreConfig store) {
+        AuthConfig auth = new AuthConfig();
+        MixAll.properties2Object(conf, auth);
+        auth.setConfigName(broker.getBrokerName());
+        auth.setClusterName(broker.getBrokerClusterName());
+        auth.setAuthConfigPath(store.getStorePathRootDir() + File.separator + "config");
+        return auth;
     }
 
     public static String version() {
