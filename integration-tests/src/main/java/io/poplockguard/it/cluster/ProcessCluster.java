@@ -2,41 +2,29 @@ package io.poplockguard.it.cluster;
 
 import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.it.fault.FaultInjectingStore;
-import java.io.File;
-import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * A cluster of separate JVM processes built from the Maven Central artifacts of one RocketMQ version: a name server
  * and N brokers, each with its own temp directory, free loopback ports and log. Guarded brokers get the plugin jar on
  * their classpath and the broker.conf lines that switch it on.
  */
-public final class ProcessCluster implements Cluster {
+public final class ProcessCluster extends LoopbackCluster {
     private static final Logger LOG = Logger.getLogger(ProcessCluster.class.getName());
     private static final long START_TIMEOUT_MS = 120_000;
 
-    private final ClusterSpec spec;
-    private final Path dir;
     private final JvmProcess namesrv;
-    private final int namesrvPort;
     private final List<JvmProcess> brokers = new ArrayList<>();
-    private final List<Integer> brokerPorts = new ArrayList<>();
     private final List<List<String>> brokerCommands = new ArrayList<>();
     private JvmProcess proxy;
-    private int proxyGrpcPort;
 
     private ProcessCluster(ClusterSpec spec) throws Exception {
-        this.spec = spec;
-        this.dir = Files.createTempDirectory("plg-cluster-" + spec.label() + "-");
+        super(spec, "cluster");
         RocketMqVersion v = spec.version();
         if (!v.namesrv().equals(v.broker())) {
             LOG.info("rocketmq-namesrv " + v.broker() + " is not on Maven Central; using name server " + v.namesrv());
@@ -49,8 +37,7 @@ public final class ProcessCluster implements Cluster {
         if (spec.faultStore()) {
             brokerCp = JvmProcess.join(brokerCp, codeSource(FaultInjectingStore.class));
         }
-        namesrvPort = LoopbackPorts.freePort();
-        Path nsHome = Files.createDirectories(dir.resolve("namesrv"));
+        Path nsHome = createHome("namesrv");
         Path nsConf = write(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
         namesrv = new JvmProcess("namesrv", JvmProcess.javaCommand("256m", nsHome, namesrvCp,
             "org.apache.rocketmq.namesrv.NamesrvStartup", "-c", nsConf.toString()), nsHome);
@@ -58,7 +45,7 @@ public final class ProcessCluster implements Cluster {
             namesrv.start("boot success", namesrvPort, START_TIMEOUT_MS);
             for (int i = 0; i < spec.brokers(); i++) {
                 int port = LoopbackPorts.freeBrokerPort();
-                Path home = Files.createDirectories(dir.resolve("broker-" + i));
+                Path home = createHome("broker-" + i);
                 Path conf = write(home.resolve("broker.conf"),
                     ClusterConfigs.brokerConf(spec, i, port, namesrvPort, home.toString()));
                 List<String> cmd = JvmProcess.javaCommand("512m", home, brokerCp,
@@ -85,17 +72,12 @@ public final class ProcessCluster implements Cluster {
         }
         String cp = ClasspathResolver.resolve("rocketmq-proxy", v.proxy());
         proxyGrpcPort = LoopbackPorts.freePort();
-        Path home = Files.createDirectories(dir.resolve("proxy"));
+        Path home = createHome("proxy");
         Path conf = write(home.resolve("rmq-proxy.json"),
             ClusterConfigs.proxyJson(namesrvPort, proxyGrpcPort, LoopbackPorts.freePort(), LoopbackPorts.freePort()));
         proxy = new JvmProcess("proxy", JvmProcess.javaCommand("512m", home, cp,
             "org.apache.rocketmq.proxy.ProxyStartup", "-pc", conf.toString(), "-pm", "cluster"), home);
         proxy.start("rocketmq-proxy startup successfully", proxyGrpcPort, START_TIMEOUT_MS);
-    }
-
-    @Override
-    public String proxyGrpcAddr() {
-        return proxy == null ? null : "127.0.0.1:" + proxyGrpcPort;
     }
 
     /** Starts the cluster; returns when the name server and every broker serve. */
@@ -115,31 +97,6 @@ public final class ProcessCluster implements Cluster {
     }
 
     @Override
-    public ClusterSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public String namesrvAddr() {
-        return "127.0.0.1:" + namesrvPort;
-    }
-
-    @Override
-    public int brokerCount() {
-        return brokers.size();
-    }
-
-    @Override
-    public String brokerAddr(int i) {
-        return "127.0.0.1:" + brokerPorts.get(i);
-    }
-
-    @Override
-    public String brokerName(int i) {
-        return ClusterConfigs.brokerName(i);
-    }
-
-    @Override
     public void killBroker(int i) {
         brokers.get(i).kill();
     }
@@ -148,7 +105,7 @@ public final class ProcessCluster implements Cluster {
     public void restartBroker(int i) throws Exception {
         JvmProcess old = brokers.get(i);
         old.kill();
-        JvmProcess fresh = new JvmProcess("broker-" + i, brokerCommands.get(i), dir.resolve("broker-" + i));
+        JvmProcess fresh = new JvmProcess("broker-" + i, brokerCommands.get(i), home("broker-" + i));
         brokers.set(i, fresh);
         fresh.start("boot success", brokerPorts.get(i), START_TIMEOUT_MS);
     }
@@ -160,11 +117,6 @@ public final class ProcessCluster implements Cluster {
 
     public long brokerPid(int i) {
         return brokers.get(i).pid();
-    }
-
-    @Override
-    public Path traceFile(int i) {
-        return spec.trace() ? dir.resolve("broker-" + i).resolve("lock-trace.jsonl") : null;
     }
 
     @Override
@@ -184,18 +136,7 @@ public final class ProcessCluster implements Cluster {
         if (namesrv != null) {
             namesrv.stop(3_000);
         }
-        if (!Boolean.getBoolean("poplockguard.keepClusterDirs")) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            } catch (IOException ignored) {
-                // a temp dir: what is left, the OS cleans
-            }
-        }
-    }
-
-    private static Path write(Path p, String content) throws IOException {
-        Files.write(p, content.getBytes(StandardCharsets.UTF_8));
-        return p;
+        deleteDir();
     }
 
     /** Where a class was loaded from (the plugin jar, or the harness classes), to put it on a broker's classpath. */

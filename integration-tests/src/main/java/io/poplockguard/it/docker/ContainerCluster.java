@@ -5,23 +5,19 @@ import io.poplockguard.it.cluster.Cluster;
 import io.poplockguard.it.cluster.ClusterConfigs;
 import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.cluster.JvmProcess;
+import io.poplockguard.it.cluster.LoopbackCluster;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.cluster.ProcessCluster;
 import io.poplockguard.it.fault.FaultInjectingStore;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * The cluster API on containers (Testcontainers, host networking, local images only): a name server, N brokers and
@@ -30,7 +26,7 @@ import java.util.stream.Stream;
  * Every container is removed when the cluster closes (and by a shutdown hook if the JVM ends first); their output
  * is kept in the cluster directory and quoted when a role fails to start.
  */
-public final class ContainerCluster implements Cluster {
+public final class ContainerCluster extends LoopbackCluster {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Set<RocketMqContainer> RUNNING = ConcurrentHashMap.newKeySet();
 
@@ -39,23 +35,16 @@ public final class ContainerCluster implements Cluster {
             "poplockguard-container-cleanup"));
     }
 
-    private final ClusterSpec spec;
     private final String image;
-    private final Path dir;
-    private final int namesrvPort;
     private RocketMqContainer namesrv;
     private final List<RocketMqContainer> brokers = new ArrayList<>();
-    private final List<Integer> brokerPorts = new ArrayList<>();
     private RocketMqContainer proxy;
-    private int proxyGrpcPort;
 
     private ContainerCluster(ClusterSpec spec, String image) throws Exception {
-        this.spec = spec;
+        super(spec, "containers");
         this.image = image;
-        this.dir = Files.createTempDirectory("plg-containers-" + spec.label() + "-");
-        this.namesrvPort = LoopbackPorts.freePort();
         try {
-            Path nsHome = home("namesrv");
+            Path nsHome = createHome("namesrv");
             write(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
             namesrv = start(new RocketMqContainer(image, "namesrv", nsHome)
                 .withRole("namesrv", "256m", "-c", RocketMqContainer.HOME + "/namesrv.properties")
@@ -63,18 +52,19 @@ public final class ContainerCluster implements Cluster {
             for (int i = 0; i < spec.brokers(); i++) {
                 int port = LoopbackPorts.freeBrokerPort();
                 brokerPorts.add(port);
-                write(home("broker-" + i).resolve("broker.conf"),
+                write(createHome("broker-" + i).resolve("broker.conf"),
                     ClusterConfigs.brokerConf(spec, i, port, namesrvPort, RocketMqContainer.HOME));
                 brokers.add(start(broker(i)));
             }
             if (spec.proxy()) {
-                proxyGrpcPort = LoopbackPorts.freePort();
-                Path home = home("proxy");
-                write(home.resolve("rmq-proxy.json"), ClusterConfigs.proxyJson(namesrvPort, proxyGrpcPort,
+                int grpc = LoopbackPorts.freePort();
+                Path home = createHome("proxy");
+                write(home.resolve("rmq-proxy.json"), ClusterConfigs.proxyJson(namesrvPort, grpc,
                     LoopbackPorts.freePort(), LoopbackPorts.freePort()));
                 proxy = start(new RocketMqContainer(image, "proxy", home)
                     .withRole("proxy", "512m", "-pc", RocketMqContainer.HOME + "/rmq-proxy.json", "-pm", "cluster")
-                    .readyWhen("rocketmq-proxy startup successfully", proxyGrpcPort, START_TIMEOUT));
+                    .readyWhen("rocketmq-proxy startup successfully", grpc, START_TIMEOUT));
+                proxyGrpcPort = grpc;
             }
         } catch (Exception e) {
             close();
@@ -100,7 +90,7 @@ public final class ContainerCluster implements Cluster {
     }
 
     private RocketMqContainer broker(int i) {
-        RocketMqContainer c = new RocketMqContainer(image, "broker-" + i, dir.resolve("broker-" + i))
+        RocketMqContainer c = new RocketMqContainer(image, "broker-" + i, home("broker-" + i))
             .withRole("broker", "512m", "-c", RocketMqContainer.HOME + "/broker.conf")
             .readyWhen("boot success", brokerPorts.get(i), START_TIMEOUT);
         if (spec.faultStore()) {
@@ -132,40 +122,6 @@ public final class ContainerCluster implements Cluster {
         RUNNING.remove(c);
     }
 
-    private Path home(String name) throws IOException {
-        return Files.createDirectories(dir.resolve(name));
-    }
-
-    @Override
-    public ClusterSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public String namesrvAddr() {
-        return "127.0.0.1:" + namesrvPort;
-    }
-
-    @Override
-    public int brokerCount() {
-        return brokers.size();
-    }
-
-    @Override
-    public String brokerAddr(int i) {
-        return "127.0.0.1:" + brokerPorts.get(i);
-    }
-
-    @Override
-    public String brokerName(int i) {
-        return ClusterConfigs.brokerName(i);
-    }
-
-    @Override
-    public String proxyGrpcAddr() {
-        return proxy == null ? null : "127.0.0.1:" + proxyGrpcPort;
-    }
-
     @Override
     public void killBroker(int i) {
         brokers.get(i).kill();
@@ -183,11 +139,6 @@ public final class ContainerCluster implements Cluster {
     @Override
     public double brokerCpuSeconds(int i) {
         return JvmProcess.cpuSecondsOf(brokers.get(i).hostPid());
-    }
-
-    @Override
-    public Path traceFile(int i) {
-        return spec.trace() ? dir.resolve("broker-" + i).resolve("lock-trace.jsonl") : null;
     }
 
     @Override
@@ -212,16 +163,6 @@ public final class ContainerCluster implements Cluster {
         if (namesrv != null) {
             remove(namesrv);
         }
-        if (!Boolean.getBoolean("poplockguard.keepClusterDirs")) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            } catch (IOException ignored) {
-                // a temp dir
-            }
-        }
-    }
-
-    private static void write(Path p, String content) throws IOException {
-        Files.write(p, content.getBytes(StandardCharsets.UTF_8));
+        deleteDir();
     }
 }

@@ -26,6 +26,22 @@ public final class AbSuites {
         assertTrue(r.lockTablesEmpty(), "guarded: lock table empty at quiescence: " + r.heldAtEnd);
     }
 
+    /** The seed scenario on a version with the isPopShouldStop leak: stock waits for the sweep, guarded does not. */
+    public static void assertSeedLeakFixed(AbResult r) {
+        assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_000, "guarded stall " + r.guarded.stallMs);
+        assertTrue(r.stock.stallMs >= 60_000, "stock " + r.version + " must stall >= 60 s, was " + r.stock.stallMs);
+        assertGuardedInvariants(r);
+    }
+
+    /** A store read that throws: stock leaves the pop unanswered and the queue locked, guarded answers and delivers. */
+    public static void assertStoreReadFailureHandled(AbResult r) {
+        assertEquals(0, r.guarded.unansweredPops, "guarded answers the faulted pop");
+        assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_000, "guarded stall " + r.guarded.stallMs);
+        assertTrue(r.stock.unansweredPops >= 1, "stock leaves the faulted pop unanswered");
+        assertEquals(-1, r.stock.stallMs, "stock delivers nothing while the lock leaks (20 s limit)");
+        assertGuardedInvariants(r);
+    }
+
     public static List<Op> scenario(String name) throws Exception {
         return ScenarioFile.read(Paths.get("src/test/resources/scenarios", name));
     }
