@@ -32,6 +32,14 @@ import org.apache.rocketmq.remoting.protocol.header.PopMessageRequestHeader;
  * address. Results come back as futures so tests can time them.
  */
 public final class PopTestClient implements AutoCloseable {
+    /**
+     * Admin requests (topic, group, broker config) get a longer timeout than pops: the broker answers a topic
+     * change only after registering it with the name server, and that registration queues behind the broker's own
+     * start-up registration (both synchronized on the BrokerController). Right after boot, with two clusters
+     * starting on two cores, that has taken more than 3 s. They are set-up, not what a scenario measures.
+     */
+    private static final long ADMIN_TIMEOUT_MS = 15_000;
+
     private final MQClientAPIImpl api;
     private final String addr;
     private final String brokerName;
@@ -170,24 +178,25 @@ public final class PopTestClient implements AutoCloseable {
 
     /** Creates (or updates) a topic on this broker through the admin request the tools use. */
     public void createTopic(String topic, int queues) throws Exception {
-        api.createTopic(addr, TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC, new TopicConfig(topic, queues, queues), 3_000);
+        api.createTopic(addr, TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC, new TopicConfig(topic, queues, queues),
+            ADMIN_TIMEOUT_MS);
     }
 
     public void createGroup(String group, boolean orderly) throws Exception {
         SubscriptionGroupConfig g = new SubscriptionGroupConfig();
         g.setGroupName(group);
         g.setConsumeMessageOrderly(orderly);
-        api.createSubscriptionGroup(addr, g, 3_000);
+        api.createSubscriptionGroup(addr, g, ADMIN_TIMEOUT_MS);
     }
 
     public void updateBrokerConfig(String key, String value) throws Exception {
         Properties p = new Properties();
         p.setProperty(key, value);
-        api.updateBrokerConfig(addr, p, 3_000);
+        api.updateBrokerConfig(addr, p, ADMIN_TIMEOUT_MS);
     }
 
     public Properties brokerConfig() throws Exception {
-        return api.getBrokerConfig(addr, 3_000);
+        return api.getBrokerConfig(addr, ADMIN_TIMEOUT_MS);
     }
 
     /** The guard's lock-table admin request; returns the raw response. */
