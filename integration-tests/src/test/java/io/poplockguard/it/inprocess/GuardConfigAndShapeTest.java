@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.broker.admin.LockTableProcessor;
+import io.poplockguard.broker.config.ConfigKey;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
@@ -57,6 +59,10 @@ class GuardConfigAndShapeTest {
             b.createTopic(TOPIC, 1);
             b.createGroup(GROUP, false);
             b.put(TOPIC, 0, 4);
+            Properties shown = c.brokerConfig(); // what mqadmin getBrokerConfig prints
+            for (ConfigKey k : ConfigKey.values()) {
+                assertTrue(shown.containsKey(k.key()), k.key() + " missing from getBrokerConfig: " + shown.keySet());
+            }
 
             c.updateBrokerConfig("popLockGuardEnable", "false");
             assertEquals("false", c.brokerConfig().getProperty("popLockGuardEnable"));

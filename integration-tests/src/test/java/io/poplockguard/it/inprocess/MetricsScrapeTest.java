@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The guard's instruments on the broker's own meter, read the way operators read them: scraping the broker's
- * Prometheus endpoint (metricsExporterType=PROM) after real pops, a contended lock, a stray unlock and a forced release.
+ * Prometheus endpoint (metricsExporterType=PROM) after real pops, a contended lock, a stray unlock, a forced release
+ * and an orderly ack parked behind a held lock.
  */
 class MetricsScrapeTest {
     private static final String TOPIC = "metrics-topic";
@@ -53,6 +54,8 @@ class MetricsScrapeTest {
             locks.unLock("metrics-topic@nobody@0"); // a stray unlock: nothing held there
             RemotingCommand forced = forceRelease(c, key);
             assertEquals(ResponseCode.SUCCESS, forced.getCode(), forced.getRemark());
+            LockWaitProbe.prepare(b, true);
+            LockWaitProbe.orderlyAckWaiterCpuShare(b, c, 300); // an orderly ack parks behind a held lock
 
             String metrics = scrape(promPort);
             List<String> ours = lines(metrics, "rocketmq_pop_lock_");
@@ -65,6 +68,8 @@ class MetricsScrapeTest {
             // the guard's view set the hold-time buckets (120 s is ours, the SDK default stops at 10 s)
             assertTrue(metrics.matches("(?s).*rocketmq_pop_lock_hold_time\\w*_bucket\\{[^}]*le=\"120000\\.0\".*"), ours.toString());
             assertTrue(metrics.matches("(?s).*rocketmq_pop_lock_hold_time\\w*_count\\{.*"), ours.toString());
+            assertTrue(value(metrics, "rocketmq_pop_lock_waiter_park_time_milliseconds_count", "") >= 1,
+                "the orderly ack parked: " + ours);
             for (String line : ours) {
                 if (!line.startsWith("#")) {
                     assertTrue(line.contains("cluster=\"plg-test-cluster\""), "the broker's own labels: " + line);
@@ -82,7 +87,8 @@ class MetricsScrapeTest {
 
     /** The summed value of a metric's samples whose labels contain {@code labelPart}. */
     private static double value(String metrics, String name, String labelPart) {
-        Pattern p = Pattern.compile("^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$", Pattern.MULTILINE);
+        // a sample line: name{labels} value [timestamp] (the exporter of 5.3.x appends a timestamp, 5.5.x does not)
+        Pattern p = Pattern.compile("^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)( -?[0-9]+)?$", Pattern.MULTILINE);
         Matcher m = p.matcher(metrics);
         double sum = 0;
         boolean found = false;
