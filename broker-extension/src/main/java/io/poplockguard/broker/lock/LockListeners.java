@@ -2,12 +2,16 @@ package io.poplockguard.broker.lock;
 
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.apache.rocketmq.common.constant.LoggerName;
+import org.apache.rocketmq.logging.org.slf4j.Logger;
+import org.apache.rocketmq.logging.org.slf4j.LoggerFactory;
 
 /**
  * Fans lock events out to the listeners added at install (stats, trace, logs, pop wake-ups). A listener that throws
  * is a bug in the guard, but must never break the broker's pop path: the exception is reported once and dropped.
  */
 public final class LockListeners implements LockListener {
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerName.ROCKETMQ_POP_LOGGER_NAME);
     private final CopyOnWriteArrayList<LockListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean reported;
 
@@ -26,7 +30,8 @@ public final class LockListeners implements LockListener {
             } catch (RuntimeException e) {
                 if (!reported) {
                     reported = true;
-                    e.printStackTrace();
+                    LOG.error("PopLockGuard lock listener failed, listener={} (reported once, later failures dropped)",
+                        l.getClass().getSimpleName(), e);
                 }
             }
         }

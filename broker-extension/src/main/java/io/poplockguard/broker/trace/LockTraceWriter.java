@@ -13,6 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.rocketmq.common.constant.LoggerName;
+import org.apache.rocketmq.logging.org.slf4j.Logger;
+import org.apache.rocketmq.logging.org.slf4j.LoggerFactory;
 
 /**
  * popLockGuardTraceFile: every acquire, release and reclaim as a JSON line, for the harness's mutual-exclusion
@@ -23,14 +26,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each opening of the file starts with a {@code "start"} line: seq and lease ids count from there.
  */
 public final class LockTraceWriter implements LockListener, Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerName.BROKER_LOGGER_NAME);
     private final AtomicLong seq = new AtomicLong();
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(1_000_000);
     private final AtomicLong dropped = new AtomicLong();
+    private final File file;
     private final BufferedWriter out;
     private final Thread writer;
     private volatile boolean closed;
 
     public LockTraceWriter(File file) throws IOException {
+        this.file = file;
         File dir = file.getAbsoluteFile().getParentFile();
         if (dir != null && !dir.isDirectory() && !dir.mkdirs()) {
             throw new IOException("cannot create directory " + dir);
@@ -86,7 +92,7 @@ public final class LockTraceWriter implements LockListener, Closeable {
                 out.write('\n');
             }
         } catch (IOException | InterruptedException e) {
-            System.err.println("PopLockGuard trace writer stopped: " + e);
+            LOG.warn("PopLockGuard trace writer stopped, file={}, error={}", file, e.toString());
         } finally {
             try {
                 if (dropped.get() > 0) {
