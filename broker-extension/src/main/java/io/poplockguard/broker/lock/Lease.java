@@ -10,25 +10,28 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 public final class Lease {
     private static final AtomicReferenceFieldUpdater<Lease, LeaseState> STATE =
         AtomicReferenceFieldUpdater.newUpdater(Lease.class, LeaseState.class, "state");
+    private static final AtomicReferenceFieldUpdater<Lease, Segment> OWNER =
+        AtomicReferenceFieldUpdater.newUpdater(Lease.class, Segment.class, "owner");
 
     private final long id;
     private final String key;
     private final long acquiredNanos;
-    private final long acquiredMillis;
     private final long threadId;
 
-    private volatile LeaseState state = LeaseState.HELD;
+    private volatile LeaseState state;
     /** The segment responsible for the lease, or null when it was taken outside every segment. */
     private volatile Segment owner;
     private volatile long boundAtNanos;
 
-    Lease(long id, String key, Segment owner, long acquiredNanos, long acquiredMillis, long threadId) {
+    Lease(long id, String key, Segment owner, long acquiredNanos, long threadId) {
         this.id = id;
         this.key = key;
-        this.owner = owner;
         this.acquiredNanos = acquiredNanos;
-        this.acquiredMillis = acquiredMillis;
         this.threadId = threadId;
+        // Ordered stores instead of volatile ones (a full fence each): a new lease reaches other threads only through
+        // the holder CAS that publishes it, which orders these writes before it.
+        STATE.lazySet(this, LeaseState.HELD);
+        OWNER.lazySet(this, owner);
     }
 
     /**
@@ -79,10 +82,6 @@ public final class Lease {
 
     public long acquiredNanos() {
         return acquiredNanos;
-    }
-
-    public long acquiredMillis() {
-        return acquiredMillis;
     }
 
     public long threadId() {

@@ -1,6 +1,7 @@
 package io.poplockguard.broker.lock;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
 
@@ -12,12 +13,16 @@ import java.util.concurrent.locks.LockSupport;
  * upstream sweep removed held or re-acquired entries, issue 10750; here only a CAS null -> RETIRED retires).
  */
 final class LockEntry {
-    static final Lease RETIRED = new Lease(-1, "<retired>", null, 0, 0, -1);
+    static final Lease RETIRED = new Lease(-1, "<retired>", null, 0, -1);
 
     private static final AtomicReferenceFieldUpdater<LockEntry, Lease> HOLDER =
         AtomicReferenceFieldUpdater.newUpdater(LockEntry.class, Lease.class, "holder");
     private static final AtomicReferenceFieldUpdater<LockEntry, ConcurrentLinkedQueue> WAITERS =
         AtomicReferenceFieldUpdater.newUpdater(LockEntry.class, ConcurrentLinkedQueue.class, "waiters");
+    private static final AtomicLongFieldUpdater<LockEntry> RELEASE_COUNT =
+        AtomicLongFieldUpdater.newUpdater(LockEntry.class, "releaseCount");
+    private static final AtomicLongFieldUpdater<LockEntry> LAST_USED =
+        AtomicLongFieldUpdater.newUpdater(LockEntry.class, "lastUsedNanos");
 
     private volatile Lease holder;
     /** Threads parked on this key; created on first use, so idle entries stay small. */
@@ -30,6 +35,17 @@ final class LockEntry {
 
     LockEntry(long nowNanos) {
         this.lastUsedNanos = nowNanos;
+    }
+
+    /**
+     * Stamps a release; called by the ender of the live lease just before it clears the holder. Single writer: only
+     * one lease is live at a time and only its ender calls this, so ordered (release) stores suffice - the holder CAS
+     * that follows publishes them, and readers still read the fields as volatiles. This saves two full fences per
+     * release on the pop path.
+     */
+    void recordRelease(long nowNanos) {
+        LAST_USED.lazySet(this, nowNanos);
+        RELEASE_COUNT.lazySet(this, releaseCount + 1);
     }
 
     Lease holder() {

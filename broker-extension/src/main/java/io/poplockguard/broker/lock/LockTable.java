@@ -28,7 +28,8 @@ public final class LockTable {
     static final long STOCK_RECLAIM_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final ConcurrentHashMap<String, LockEntry> entries = new ConcurrentHashMap<>(1024);
-    private final ThreadLocal<Segment> currentSegment = new ThreadLocal<>();
+    /** The calling thread's segment chain and back-off state, in one object so the lock path does one lookup. */
+    private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
     private final AtomicLong leaseIds = new AtomicLong();
     private final AtomicLong segmentIds = new AtomicLong();
     private final LockClock clock;
@@ -54,9 +55,10 @@ public final class LockTable {
 
     /** Starts a segment on the calling thread; always pair with {@link #endSegment} in a finally block. */
     public Segment beginSegment(String kind) {
-        Segment s = new Segment(segmentIds.incrementAndGet(), kind, currentSegment.get());
-        currentSegment.set(s);
-        backoff.reset();
+        PerThread t = perThread.get();
+        Segment s = new Segment(segmentIds.incrementAndGet(), kind, t.segment);
+        t.segment = s;
+        t.backoff.reset();
         return s;
     }
 
@@ -89,37 +91,32 @@ public final class LockTable {
                 }
             }
         } finally {
-            Segment outer = s.outer();
-            if (outer == null) {
-                currentSegment.remove();
-            } else {
-                currentSegment.set(outer);
-            }
+            perThread.get().segment = s.outer();
         }
     }
 
     public Segment currentSegment() {
-        return currentSegment.get();
+        return perThread.get().segment;
     }
 
     // ---------------------------------------------------------------- lock / unlock
 
     public boolean tryLock(String key) {
-        Segment seg = currentSegment.get();
+        PerThread t = perThread.get();
+        Segment seg = t.segment;
         for (;;) {
             LockEntry e = entryFor(key);
             long releases = e.releaseCount; // read before the holder, so a release in between is noticed later
             Lease cur = e.holder();
             if (cur == null) {
-                long now = clock.nanoTime();
-                Lease lease = new Lease(leaseIds.incrementAndGet(), key, seg, now, clock.currentTimeMillis(),
+                Lease lease = new Lease(leaseIds.incrementAndGet(), key, seg, clock.nanoTime(),
                     Thread.currentThread().getId());
                 if (e.casHolder(null, lease)) {
-                    e.lastUsedNanos = now;
+                    // lastUsedNanos is not touched here: a held entry is never idle, and end() stamps it
                     if (seg != null) {
                         seg.add(lease);
                     }
-                    backoff.reset();
+                    t.backoff.reset();
                     listener.acquired(lease);
                     return true;
                 }
@@ -135,7 +132,7 @@ public final class LockTable {
                 if (seg != null) {
                     seg.failedToLock(key, e, releases);
                 }
-                backoff.onFailure(key, e, settings.waitDeadlineMs(), seg != null);
+                backoff.onFailure(t.backoff, key, e, settings.waitDeadlineMs(), seg != null);
             }
             return false;
         }
@@ -180,7 +177,7 @@ public final class LockTable {
      * every segment, any thread outside every segment, as in the stock manager.
      */
     private boolean mayRelease(Lease lease) {
-        Segment seg = currentSegment.get();
+        Segment seg = perThread.get().segment;
         Segment owner = lease.owner();
         return owner == null ? seg == null : seg != null && seg.isOrEncloses(owner);
     }
@@ -195,8 +192,7 @@ public final class LockTable {
         }
         long now = clock.nanoTime();
         listener.ended(lease, cause, now - lease.acquiredNanos());
-        e.lastUsedNanos = now;
-        e.releaseCount++; // only the lease's ender writes it, and only one lease is live at a time
+        e.recordRelease(now);
         if (!e.casHolder(lease, null)) {
             throw new IllegalStateException("lock entry holder changed under live lease " + lease);
         }
@@ -220,7 +216,7 @@ public final class LockTable {
         if (l == null || l == LockEntry.RETIRED || l.state() != LeaseState.HELD) {
             return null;
         }
-        Segment seg = currentSegment.get();
+        Segment seg = perThread.get().segment;
         Segment owner = l.owner();
         if (owner != null) {
             return seg != null && seg.isOrEncloses(owner) ? l : null;
@@ -325,5 +321,15 @@ public final class LockTable {
     /** Entries in the table, held or idle. */
     public int size() {
         return entries.size();
+    }
+
+    /**
+     * Per-thread lock state. The object stays with the thread for the table's life (a pool thread keeps one small
+     * object), so starting and ending a segment writes a field instead of adding and removing a ThreadLocal entry.
+     */
+    private static final class PerThread {
+        /** The innermost running segment, null outside every segment. */
+        Segment segment;
+        final WaiterBackoff.State backoff = new WaiterBackoff.State();
     }
 }

@@ -1,6 +1,7 @@
 package io.poplockguard.broker.lock;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -14,7 +15,8 @@ public final class Segment {
     private final long id;
     private final String kind;
     private final Segment outer;
-    private final List<Lease> leases = new ArrayList<>(2);
+    /** Created on the first lease: many segments (acks, pops of an empty queue) never take one. */
+    private List<Lease> leases;
     /** Keys this segment failed to lock, with the entry's release count at the time, to wake pops it parked. */
     private List<FailedLock> failedLocks;
 
@@ -37,10 +39,13 @@ public final class Segment {
     }
 
     List<Lease> leases() {
-        return leases;
+        return leases == null ? Collections.<Lease>emptyList() : leases;
     }
 
     void add(Lease lease) {
+        if (leases == null) {
+            leases = new ArrayList<>(2);
+        }
         leases.add(lease);
     }
 

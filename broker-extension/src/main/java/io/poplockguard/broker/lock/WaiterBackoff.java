@@ -9,7 +9,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A failure counts as a repeat when the same thread fails on the same key again within {@link #REPEAT_GAP_NANOS}
  * of its previous failed call returning; the first failure always returns at once, so a pop that just skips a busy
- * queue never waits. The state is per thread (a ThreadLocal), reset on success and at every segment start.
+ * queue never waits. The {@link State} is per thread (the table keeps it beside the thread's segment), reset on
+ * success and at every segment start.
  */
 final class WaiterBackoff {
     /** Generous, so a spinning thread preempted on a busy machine still counts as the same wait. */
@@ -19,15 +20,19 @@ final class WaiterBackoff {
     static final long FIRST_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    private static final class State {
+    /** One thread's current wait; only that thread reads or writes it. */
+    static final class State {
         String key;
         long firstFailureNanos;
         long lastReturnNanos;
         int repeats;
         long nextParkNanos;
-    }
 
-    private final ThreadLocal<State> states = ThreadLocal.withInitial(State::new);
+        /** The thread got a lock or started a segment: its next failure starts a new wait. */
+        void reset() {
+            key = null;
+        }
+    }
     private final LockClock clock;
     private final LockListener listener;
 
@@ -36,16 +41,11 @@ final class WaiterBackoff {
         this.listener = listener;
     }
 
-    void reset() {
-        states.get().key = null;
-    }
-
     /**
      * Called after a failed tryLock. Returns normally (the caller then returns false) after backing off, or throws
      * {@link PopLockWaitTimeoutException} once the thread has waited past the deadline.
      */
-    void onFailure(String key, LockEntry entry, long deadlineMs, boolean inSegment) {
-        State s = states.get();
+    void onFailure(State s, String key, LockEntry entry, long deadlineMs, boolean inSegment) {
         long now = clock.nanoTime();
         boolean repeat = key.equals(s.key) && now - s.lastReturnNanos <= REPEAT_GAP_NANOS;
         if (!repeat) {

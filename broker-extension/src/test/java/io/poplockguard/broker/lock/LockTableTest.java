@@ -242,11 +242,6 @@ class LockTableTest {
                 }
                 return clock.nanoTime();
             }
-
-            @Override
-            public long currentTimeMillis() {
-                return clock.currentTimeMillis();
-            }
         };
         LockListeners l = new LockListeners();
         l.add(checker);

@@ -15,9 +15,4 @@ final class ManualClock implements LockClock {
     public long nanoTime() {
         return nanos.get();
     }
-
-    @Override
-    public long currentTimeMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(nanos.get());
-    }
 }
