@@ -42,7 +42,7 @@ final class BenchRow {
             return "none within the limit";
         }
         return v == Math.rint(v) && Math.abs(v) < 1e12 ? String.format(Locale.ROOT, "%,d", (long) v)
-            : String.format(Locale.ROOT, "%.2f", v);
+            : String.format(Locale.ROOT, "%,.2f", v);
     }
 
     private static String esc(String s) {

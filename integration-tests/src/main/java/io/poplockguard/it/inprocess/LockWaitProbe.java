@@ -55,6 +55,25 @@ public final class LockWaitProbe {
         return served;
     }
 
+    /**
+     * The floor under {@link #releaseToDelivery}: ms for a pop of the same messages with the queue free (the pop's own
+     * work on the broker plus the round trip), so the release-to-delivery figure can be read as floor + wake-up.
+     */
+    public static long freeQueuePop(InProcessBroker b, PopTestClient c, long pollMs) throws Exception {
+        b.put(TOPIC, 0, 4);
+        Thread.sleep(100); // let the messages reach the consume queue, so the pop finds them without parking
+        long start = System.nanoTime();
+        PopResult r = c.pop(TOPIC, GROUP, 0, 8, pollMs, false, pollMs + 3_000).get(pollMs + 3_000, TimeUnit.MILLISECONDS);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (r.getPopStatus() != PopStatus.FOUND) {
+            throw new IllegalStateException("a pop of a free queue found nothing: " + r.getPopStatus());
+        }
+        for (MessageExt m : r.getMsgFoundList()) {
+            c.ack(m, GROUP, 3_000).get(5, TimeUnit.SECONDS);
+        }
+        return ms;
+    }
+
     /** Creates the probe's topic (one queue) and group. */
     public static void prepare(InProcessBroker b, boolean orderly) {
         b.createTopic(TOPIC, 1);
