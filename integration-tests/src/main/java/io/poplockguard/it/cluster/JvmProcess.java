@@ -2,6 +2,7 @@ package io.poplockguard.it.cluster;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,6 +146,9 @@ public final class JvmProcess {
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Duser.home=" + home);
         cmd.add("-Drocketmq.home.dir=" + home);
+        // Netty writes the broker's and proxy's self-signed TLS certificates to java.io.tmpdir and deletes
+        // them only on a clean exit; a process killed with -9 would leave them in /tmp for good.
+        cmd.add("-Djava.io.tmpdir=" + tempDir(home));
         cmd.add("-Djava.net.preferIPv4Stack=true");
         cmd.add("-Dlogback.statusListenerClass=org.apache.rocketmq.logging.ch.qos.logback.core.status.NopStatusListener");
         cmd.add("-cp");
@@ -154,6 +158,16 @@ public final class JvmProcess {
             cmd.add(a);
         }
         return cmd;
+    }
+
+    private static Path tempDir(Path home) {
+        Path tmp = home.resolve("tmp");
+        try {
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the process temp directory " + tmp, e);
+        }
+        return tmp;
     }
 
     static String join(String... parts) {

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.it.inprocess.PopTestClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.junit.jupiter.api.Test;
@@ -28,6 +31,11 @@ class ProcessClusterTest {
 
             c.killBroker(0);
             assertFalse(LoopbackPorts.open(Integer.parseInt(c.brokerAddr(0).split(":")[1])), "killed");
+            // the killed broker's self-signed TLS files stay in its own temp dir (deleted with the cluster), not /tmp
+            try (Stream<Path> tmp = Files.list(c.home("broker-0").resolve("tmp"))) {
+                assertTrue(tmp.anyMatch(f -> f.getFileName().toString().startsWith("keyutil_")),
+                    "netty's certificate files are written to the process temp dir");
+            }
             c.restartBroker(0);
             assertEquals(ResponseCode.SUCCESS, client.adminRequest(LockTableProcessor.LOCK_TABLE).getCode());
             brokerPid = c.brokerPid(0);

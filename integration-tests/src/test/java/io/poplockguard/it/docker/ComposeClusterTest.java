@@ -9,7 +9,6 @@ import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.inprocess.PopTestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -27,6 +26,7 @@ import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.message.Message;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a user does: scripts/docker-cluster up brings docker/compose.yaml up (name server, guarded broker, proxy) on
@@ -38,13 +38,12 @@ class ComposeClusterTest {
 
     @Test
     @Timeout(600)
-    void composeClusterServesAGrpcConsumerAndComesDown() throws Exception {
+    void composeClusterServesAGrpcConsumerAndComesDown(@TempDir Path state) throws Exception {
         DockerEngine.require();
         DockerImages.fromEnvironment().ensureGuarded(RocketMqVersion.V5_3_0);
         int ns = LoopbackPorts.freePort();
         int broker = LoopbackPorts.freeBrokerPort();
         int proxy = LoopbackPorts.freePortWith(-1, 1);
-        Path state = Files.createTempDirectory("plg-compose-");
         try {
             String up = script(state, "up", "--version", "5.3.0", "--namesrv-port", "" + ns, "--broker-port", "" + broker,
                 "--proxy-port", "" + proxy);

@@ -3,7 +3,6 @@ package io.poplockguard.it.inprocess;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.check.TraceExclusionChecker;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * popLockGuardTraceFile on a real broker under concurrent pops: every line parses, and replaying acquire / release /
@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 class LockTraceTest {
     @Test
     @Timeout(90)
-    void traceShowsMutualExclusion() throws Exception {
-        Path trace = Files.createTempFile("plg-trace-", ".jsonl");
+    void traceShowsMutualExclusion(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("lock-trace.jsonl");
         try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD,
             "popLockGuardEnable=true", "popLockGuardTraceFile=" + trace, "enablePopMessageThreshold=true",
             "popInflightMessageThreshold=6");
@@ -48,6 +48,5 @@ class LockTraceTest {
         TraceExclusionChecker.Report report = TraceExclusionChecker.check(trace);
         assertTrue(report.events > 20, "traced events: " + report.events);
         assertTrue(report.ok(), report.toString());
-        Files.deleteIfExists(trace);
     }
 }
