@@ -66,6 +66,9 @@ class ComposeClusterTest {
                 producer.shutdown();
             }
             assertEquals(3, receiveThroughProxy("127.0.0.1:" + proxy), "a gRPC SimpleConsumer pops all 3 via the proxy");
+        } catch (Exception | AssertionError e) {
+            System.err.println("compose cluster logs after the failure:\n" + script(state, "logs"));
+            throw e;
         } finally {
             String down = script(state, "down");
             assertTrue(down.contains("removed"), down);
