@@ -45,6 +45,8 @@ public final class JvmProcess {
     void start(String readyLine, int port, long timeoutMs) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // a restart appends to the same log: only what this run writes can say it is ready
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         process = pb.start();
         RUNNING.add(this);
         long deadline = System.currentTimeMillis() + timeoutMs;
@@ -53,7 +55,7 @@ public final class JvmProcess {
                 throw new IOException(name + " exited with " + process.exitValue() + " while starting; its output:\n"
                     + tail(40));
             }
-            if (logContains(readyLine) && LoopbackPorts.open(port)) {
+            if (logContains(readyLine, logStart) && LoopbackPorts.open(port)) {
                 return;
             }
             Thread.sleep(100);
@@ -63,8 +65,13 @@ public final class JvmProcess {
             + "' and 127.0.0.1:" + port + "); its output:\n" + tail(40));
     }
 
-    private boolean logContains(String line) throws IOException {
-        return Files.exists(log) && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(line);
+    private boolean logContains(String line, long from) throws IOException {
+        if (!Files.exists(log)) {
+            return false;
+        }
+        byte[] all = Files.readAllBytes(log);
+        int start = (int) Math.min(from, all.length);
+        return new String(all, start, all.length - start, StandardCharsets.UTF_8).contains(line);
     }
 
     public long pid() {

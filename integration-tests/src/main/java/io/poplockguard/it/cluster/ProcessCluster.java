@@ -2,6 +2,7 @@ package io.poplockguard.it.cluster;
 
 import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.it.fault.FaultInjectingStore;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -17,6 +18,7 @@ import java.util.logging.Logger;
 public final class ProcessCluster extends LoopbackCluster {
     private static final Logger LOG = Logger.getLogger(ProcessCluster.class.getName());
     private static final long START_TIMEOUT_MS = 120_000;
+    private static final int PROXY_START_ATTEMPTS = 3;
 
     private final JvmProcess namesrv;
     private final List<JvmProcess> brokers = new ArrayList<>();
@@ -65,19 +67,48 @@ public final class ProcessCluster extends LoopbackCluster {
         }
     }
 
+    /**
+     * The proxy creates its system topics on the cluster's brokers while it starts and exits when that fails (a
+     * broker busy booting on a loaded machine answers too late); like a supervisor would, the harness starts it again,
+     * at most {@value #PROXY_START_ATTEMPTS} times, and says so.
+     */
     private void startProxy() throws Exception {
         RocketMqVersion v = spec.version();
         if (!v.proxy().equals(v.broker())) {
             LOG.info("rocketmq-proxy " + v.broker() + " is not on Maven Central; using proxy " + v.proxy());
         }
         String cp = ClasspathResolver.resolve("rocketmq-proxy", v.proxy());
-        proxyGrpcPort = LoopbackPorts.freePort();
         Path home = createHome("proxy");
-        Path conf = write(home.resolve("rmq-proxy.json"),
-            ClusterConfigs.proxyJson(namesrvPort, proxyGrpcPort, LoopbackPorts.freePort(), LoopbackPorts.freePort()));
-        proxy = new JvmProcess("proxy", JvmProcess.javaCommand("512m", home, cp,
-            "org.apache.rocketmq.proxy.ProxyStartup", "-pc", conf.toString(), "-pm", "cluster"), home);
-        proxy.start("rocketmq-proxy startup successfully", proxyGrpcPort, START_TIMEOUT_MS);
+        for (int attempt = 1; ; attempt++) {
+            proxyGrpcPort = LoopbackPorts.freePort();
+            Path conf = write(home.resolve("rmq-proxy.json"),
+                ClusterConfigs.proxyJson(namesrvPort, proxyGrpcPort, LoopbackPorts.freePort(), LoopbackPorts.freePort()));
+            proxy = new JvmProcess("proxy", JvmProcess.javaCommand("512m", home, cp,
+                "org.apache.rocketmq.proxy.ProxyStartup", "-pc", conf.toString(), "-pm", "cluster"), home);
+            try {
+                proxy.start("rocketmq-proxy startup successfully", proxyGrpcPort, START_TIMEOUT_MS);
+                return;
+            } catch (IOException e) {
+                boolean exited = e.getMessage().startsWith("proxy exited"); // a timeout is not retried
+                if (!exited || attempt >= PROXY_START_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warning("proxy exited while starting (attempt " + attempt + " of " + PROXY_START_ATTEMPTS
+                    + "), starting it again: " + firstExceptionLine(e.getMessage()));
+                proxy.kill(); // already exited: this only forgets it
+                Thread.sleep(1_000);
+            }
+        }
+    }
+
+    private static String firstExceptionLine(String output) {
+        String[] lines = output.split("\n");
+        for (String line : lines) {
+            if (line.contains("Exception")) {
+                return line.trim();
+            }
+        }
+        return lines[0];
     }
 
     /** Starts the cluster; returns when the name server and every broker serve. */
