@@ -14,7 +14,7 @@ public final class ClusterSpec {
     private int brokers = 1;
     private boolean faultStore;
     private boolean trace = true;
-    private boolean proxy;
+    private ProxyMode proxyMode = ProxyMode.NONE;
     private final List<String> brokerConf = new ArrayList<>();
 
     private ClusterSpec(RocketMqVersion version) {
@@ -44,14 +44,36 @@ public final class ClusterSpec {
         return this;
     }
 
+    /** How gRPC clients reach the brokers, if at all. */
+    public enum ProxyMode {
+        /** No proxy: remoting clients only. */
+        NONE,
+        /** A separate proxy process in cluster mode, talking remoting to the brokers. */
+        CLUSTER,
+        /**
+         * Local mode ({@code mqbroker --enable-proxy}, i.e. {@code ProxyStartup -pm local}): each broker runs inside a
+         * proxy's JVM and the proxy calls the broker's processors directly. Broker 0's gRPC endpoint is the cluster's.
+         */
+        LOCAL
+    }
+
     /** Adds a proxy in cluster mode, so gRPC clients (SimpleConsumer) can pop through it. */
     public ClusterSpec withProxy() {
-        this.proxy = true;
+        return withProxy(ProxyMode.CLUSTER);
+    }
+
+    public ClusterSpec withProxy(ProxyMode mode) {
+        this.proxyMode = mode;
         return this;
     }
 
+    /** True when gRPC clients have an endpoint (either proxy mode). */
     public boolean proxy() {
-        return proxy;
+        return proxyMode != ProxyMode.NONE;
+    }
+
+    public ProxyMode proxyMode() {
+        return proxyMode;
     }
 
     public ClusterSpec trace(boolean trace) {
@@ -77,7 +99,7 @@ public final class ClusterSpec {
         c.brokers = brokers;
         c.faultStore = faultStore;
         c.trace = trace;
-        c.proxy = proxy;
+        c.proxyMode = proxyMode;
         c.brokerConf.addAll(brokerConf);
         return c;
     }
@@ -115,6 +137,6 @@ public final class ClusterSpec {
     }
 
     public String label() {
-        return (guarded ? "guarded" : "stock") + "-" + version;
+        return (guarded ? "guarded" : "stock") + "-" + version + (proxyMode == ProxyMode.LOCAL ? "-local" : "");
     }
 }
