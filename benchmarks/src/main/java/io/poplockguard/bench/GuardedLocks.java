@@ -13,7 +13,7 @@ import io.poplockguard.broker.lock.Segment;
  */
 final class GuardedLocks implements Locks {
     /** The defaults of popLockGuardUnownedLeaseMs, popLockGuardReadBoundMs and popLockGuardWaitDeadlineMs. */
-    static final LockTableSettings GUARD_ON = new FixedSettings(true, 30_000, 30_000, 3_000);
+    static final LockTableSettings GUARD_ON = new FixedSettings(true, 30_000, 30_000, 1_000);
 
     private final LockTable table = new LockTable(LockClock.SYSTEM, GUARD_ON, LockListener.NONE);
 

@@ -14,7 +14,11 @@ import io.poplockguard.broker.lock.LockListeners;
 import io.poplockguard.broker.lock.LockStats;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.metrics.LockMetrics;
-import io.poplockguard.broker.processor.GuardedProcessor;
+import io.poplockguard.broker.processor.GuardedAckMessageProcessor;
+import io.poplockguard.broker.processor.GuardedChangeInvisibleTimeProcessor;
+import io.poplockguard.broker.processor.GuardedEntry;
+import io.poplockguard.broker.processor.GuardedPopMessageProcessor;
+import io.poplockguard.broker.processor.SegmentScope;
 import io.poplockguard.broker.processor.PopWaker;
 import io.poplockguard.broker.shape.BrokerShape;
 import io.poplockguard.broker.shape.ShapeException;
@@ -24,7 +28,6 @@ import io.poplockguard.broker.trace.LockTraceWriter;
 import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -99,37 +102,56 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         }
     }
 
-    /** The whole install sequence. Order matters: nothing is changed until every lookup has succeeded. */
+    /**
+     * The whole install sequence. Order matters: every lookup (and the not yet published replacement processors)
+     * comes first; then the changes, each undone if a later one fails, so the broker is either guarded or stock.
+     */
     private void install() throws ShapeException {
         BrokerShape shape = BrokerShape.inspect(context, this);
         PopMessageProcessor pop = shape.popProcessor();
-        List<Registration> registrations = guardedRegistrations(shape);
+        Object[] stock = shape.stockProcessors();
+        SegmentScope scope = new SegmentScope(table, config);
+        GuardedEntry[] replacements = {
+            BrokerShape.sharedStateCopy(GuardedPopMessageProcessor.class, stock[0]),
+            BrokerShape.sharedStateCopy(GuardedAckMessageProcessor.class, stock[1]),
+            BrokerShape.sharedStateCopy(GuardedChangeInvisibleTimeProcessor.class, stock[2])};
+        for (GuardedEntry r : replacements) {
+            r.bind(scope);
+        }
+        List<Registration> registrations = guardedRegistrations(shape, stock, replacements);
 
-        // 1. observers of the lock table
+        // 1. the guarded lock manager replaces the stock one (pop processor, its replacement, buffer-merge service)
+        PopMessageProcessor.QueueLockManager stockManager = pop.getQueueLockManager();
+        GuardedQueueLockManager guarded = new GuardedQueueLockManager(pop, table, config);
+        shape.replaceQueueLockManager(guarded, (PopMessageProcessor) replacements[0]);
+
+        // 2. every entry into the pop path becomes a segment: the controller's processors (what a Local-mode proxy
+        //    calls), long-polling re-runs, and the remoting servers' registrations (same executors)
+        try {
+            shape.publishProcessors(replacements);
+        } catch (ShapeException e) {
+            try {
+                shape.replaceQueueLockManager(stockManager, (PopMessageProcessor) replacements[0]);
+            } catch (ShapeException restoreFailed) {
+                e.addSuppressed(restoreFailed);
+            }
+            throw e;
+        }
+        List<String> wrapped = new ArrayList<>();
+        for (Registration r : registrations) {
+            r.server.registerProcessor(r.code, r.replacement, r.executor);
+            wrapped.add(r.serverName + ":" + r.kind);
+        }
+        stockManager.shutdown(); // a no-op unless it was already started
+        guarded.start();
+        installedManager = guarded;
+
+        // 3. observers of the lock table
         listeners.add(stats);
         listeners.add(new GuardEventLog());
         listeners.add(new PopWaker(shape.popWakeUp()));
         openTrace(config.traceFile());
         config.addListener((key, value) -> onLiveChange(key, value));
-
-        // 2. the guarded lock manager replaces the stock one (pop processor + buffer-merge service)
-        PopMessageProcessor.QueueLockManager stock = pop.getQueueLockManager();
-        GuardedQueueLockManager guarded = new GuardedQueueLockManager(pop, table, config);
-        shape.replaceQueueLockManager(guarded);
-        stock.shutdown(); // a no-op unless it was already started
-        guarded.start();
-        installedManager = guarded;
-
-        // 3. the pop-path processors become segments, on every server that registers them, keeping their executors
-        Map<NettyRequestProcessor, GuardedProcessor> wrappers = new IdentityHashMap<>();
-        List<String> wrapped = new ArrayList<>();
-        for (Registration r : registrations) {
-            GuardedProcessor wrapper = wrappers.computeIfAbsent(r.processor,
-                p -> new GuardedProcessor(r.kind, p, table, config));
-            r.server.registerProcessor(r.code, wrapper, r.executor);
-            wrapped.add(r.serverName + ":" + r.kind);
-        }
-        shape.setLongPollingProcessor(wrappers.get(pop)); // long-polling re-runs are segments too
 
         // 4. the admin requests
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
@@ -145,26 +167,35 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
             server.registerProcessor(LockTableProcessor.LOCK_TABLE, admin, adminExecutor);
             server.registerProcessor(LockTableProcessor.FORCE_RELEASE, admin, adminExecutor);
         }
-        LOG.info("PopLockGuard installed, brokerVersion={}, enabled={}, wrapped={}, {}",
+        LOG.info("PopLockGuard installed, brokerVersion={}, enabled={}, replaced=[BrokerController.popMessageProcessor,"
+                + " ackMessageProcessor, changeInvisibleTimeProcessor, PopLongPollingService.processor], wrapped={}, {}",
             MQVersion.getVersionDesc(MQVersion.CURRENT_VERSION), config.guardEnabled(), wrapped, shape.describe());
     }
 
     /**
-     * The broker's registrations of the guarded request codes, on every server (a lookup only: nothing changes).
-     * Requires the pop processor to be registered somewhere, or long-polling re-runs could not be segments.
+     * The broker's registrations of the guarded request codes, on every server, each paired with the replacement of
+     * the processor it names (a lookup only: nothing changes). A registration of any processor other than the
+     * controller's own is an unexpected shape; the pop processor must be registered somewhere.
      */
-    private static List<Registration> guardedRegistrations(BrokerShape shape) throws ShapeException {
+    private static List<Registration> guardedRegistrations(BrokerShape shape, Object[] stock, GuardedEntry[] replacements)
+        throws ShapeException {
         List<Registration> out = new ArrayList<>();
         boolean popRegistered = false;
         for (Map.Entry<String, RemotingServer> server : shape.remotingServers().entrySet()) {
             for (int i = 0; i < GUARDED_CODES.length; i++) {
                 Pair<NettyRequestProcessor, ExecutorService> pair = server.getValue().getProcessorPair(GUARDED_CODES[i]);
-                if (pair == null || pair.getObject1() == null || pair.getObject1() instanceof GuardedProcessor) {
+                if (pair == null || pair.getObject1() == null) {
                     continue;
                 }
-                popRegistered |= pair.getObject1() == shape.popProcessor();
+                int which = indexOf(stock, pair.getObject1());
+                if (which < 0) {
+                    throw new ShapeException(server.getKey() + " registers " + GUARDED_KINDS[i] + " (request code "
+                        + GUARDED_CODES[i] + ") to " + pair.getObject1().getClass().getName()
+                        + ", not to the BrokerController's own processor");
+                }
+                popRegistered |= which == 0;
                 out.add(new Registration(server.getKey(), server.getValue(), GUARDED_CODES[i], GUARDED_KINDS[i],
-                    pair.getObject1(), pair.getObject2()));
+                    (NettyRequestProcessor) replacements[which], pair.getObject2()));
             }
         }
         if (!popRegistered) {
@@ -173,22 +204,31 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         return out;
     }
 
-    /** One processor registration of the broker: server, request code, processor and its executor. */
+    private static int indexOf(Object[] candidates, Object o) {
+        for (int i = 0; i < candidates.length; i++) {
+            if (candidates[i] == o) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** One processor registration of the broker: server, request code, the processor to register and its executor. */
     private static final class Registration {
         final String serverName;
         final RemotingServer server;
         final int code;
         final String kind;
-        final NettyRequestProcessor processor;
+        final NettyRequestProcessor replacement;
         final ExecutorService executor;
 
-        Registration(String serverName, RemotingServer server, int code, String kind, NettyRequestProcessor processor,
-            ExecutorService executor) {
+        Registration(String serverName, RemotingServer server, int code, String kind,
+            NettyRequestProcessor replacement, ExecutorService executor) {
             this.serverName = serverName;
             this.server = server;
             this.code = code;
             this.kind = kind;
-            this.processor = processor;
+            this.replacement = replacement;
             this.executor = executor;
         }
     }

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.broker.longpolling.PopLongPollingService;
+import org.apache.rocketmq.broker.processor.AckMessageProcessor;
+import org.apache.rocketmq.broker.processor.ChangeInvisibleTimeProcessor;
 import org.apache.rocketmq.broker.processor.PopBufferMergeService;
 import org.apache.rocketmq.broker.processor.PopMessageProcessor;
 import org.apache.rocketmq.remoting.Configuration;
@@ -34,12 +36,21 @@ public final class BrokerShape {
     private final Field longPollingProcessorField;
     private final Map<String, RemotingServer> remotingServers;
     private final PopWakeUp popWakeUp;
+    /** The controller's three pop-path processor fields, in the order of {@link #STOCK_PROCESSORS}. */
+    private final Field[] processorFields;
+
+    /** The stock classes of the processors the guard replaces in the BrokerController, and their fields there. */
+    private static final Class<?>[] STOCK_PROCESSORS = {PopMessageProcessor.class, AckMessageProcessor.class,
+        ChangeInvisibleTimeProcessor.class};
+    private static final String[] PROCESSOR_FIELDS = {"popMessageProcessor", "ackMessageProcessor",
+        "changeInvisibleTimeProcessor"};
 
     private BrokerShape(BrokerController controller, PopMessageProcessor popProcessor,
         PopBufferMergeService bufferMergeService, PopLongPollingService longPollingService, Field popLockManagerField,
         Field mergeLockManagerField, Field longPollingProcessorField, Map<String, RemotingServer> remotingServers,
-        PopWakeUp popWakeUp) {
+        PopWakeUp popWakeUp, Field[] processorFields) {
         this.popWakeUp = popWakeUp;
+        this.processorFields = processorFields;
         this.controller = controller;
         this.popProcessor = popProcessor;
         this.bufferMergeService = bufferMergeService;
@@ -86,8 +97,115 @@ public final class BrokerShape {
         }
         Field pollingProcessor = field(PopLongPollingService.class, "processor", NettyRequestProcessor.class);
         PopWakeUp wakeUp = popWakeUp(pop);
+        Field[] processorFields = new Field[STOCK_PROCESSORS.length];
+        for (int i = 0; i < processorFields.length; i++) {
+            processorFields[i] = field(BrokerController.class, PROCESSOR_FIELDS[i], STOCK_PROCESSORS[i]);
+            Object stock = readField(processorFields[i], controller);
+            if (stock == null || stock.getClass() != STOCK_PROCESSORS[i]) {
+                // a subclass would have state and behaviour of its own that a copy of the stock fields misses
+                throw new ShapeException("BrokerController." + PROCESSOR_FIELDS[i] + " is "
+                    + (stock == null ? "null" : "a " + stock.getClass().getName()) + ", expected exactly "
+                    + STOCK_PROCESSORS[i].getName());
+            }
+        }
         return new BrokerShape(controller, pop, merge, polling, popLock, mergeLock, pollingProcessor,
-            remotingServers(controller), wakeUp);
+            remotingServers(controller), wakeUp, processorFields);
+    }
+
+    // ------------------------------------------------------------------ the replacement processors
+
+    /**
+     * The controller's current pop, ack and change-invisible-time processors, in this order: the ones the remoting
+     * servers were given at start-up, so a registration of any other processor for their codes is unexpected.
+     */
+    public Object[] stockProcessors() throws ShapeException {
+        Object[] out = new Object[processorFields.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = readField(processorFields[i], controller);
+        }
+        return out;
+    }
+
+    /**
+     * A {@code replacement} (a subclass of the stock processor's class) that shares all of {@code stock}'s state: it
+     * is allocated without running a constructor (the stock constructors build services of their own) and gets
+     * every instance field of the stock class and its superclasses copied from {@code stock}. All the stock fields
+     * are final references in every supported version, so the two stay one processor with two faces; only the
+     * methods the replacement overrides differ. Nothing in the broker changes until {@link #publishProcessors}.
+     */
+    public static <T> T sharedStateCopy(Class<T> replacement, Object stock) throws ShapeException {
+        Class<?> stockClass = stock.getClass();
+        if (replacement.getSuperclass() != stockClass) {
+            throw new ShapeException(replacement.getName() + " does not extend " + stockClass.getName());
+        }
+        T copy = allocateWithoutConstructor(replacement);
+        for (Class<?> c = stockClass; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers())) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    f.set(copy, f.get(stock));
+                } catch (IllegalAccessException | RuntimeException e) {
+                    throw new ShapeException("cannot copy field " + c.getName() + "." + f.getName()
+                        + " into " + replacement.getSimpleName() + ": " + e, e);
+                }
+            }
+        }
+        return copy;
+    }
+
+    private static <T> T allocateWithoutConstructor(Class<T> c) throws ShapeException {
+        try {
+            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+            Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
+            theUnsafe.setAccessible(true);
+            Object unsafe = theUnsafe.get(null);
+            return c.cast(unsafeClass.getMethod("allocateInstance", Class.class).invoke(unsafe, c));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ShapeException("cannot allocate " + c.getName() + " through sun.misc.Unsafe.allocateInstance: "
+                + e, e);
+        }
+    }
+
+    /**
+     * Puts the replacements in the BrokerController's processor fields (what {@code getPopMessageProcessor()} and
+     * friends return to every caller, a Local-mode proxy included) and makes the pop long-polling service re-run
+     * parked pops through the pop replacement. All or nothing: a failure restores what was there.
+     */
+    public void publishProcessors(Object[] replacements) throws ShapeException {
+        Object[] stock = stockProcessors();
+        NettyRequestProcessor stockPolling = longPollingProcessor();
+        try {
+            for (int i = 0; i < processorFields.length; i++) {
+                write(processorFields[i], controller, replacements[i]);
+            }
+            if (controller.getPopMessageProcessor() != replacements[0]
+                || controller.getAckMessageProcessor() != replacements[1]
+                || controller.getChangeInvisibleTimeProcessor() != replacements[2]) {
+                throw new ShapeException("the BrokerController's processor getters do not return the replacements");
+            }
+            write(longPollingProcessorField, longPollingService, replacements[0]);
+        } catch (ShapeException e) {
+            try {
+                for (int i = 0; i < processorFields.length; i++) {
+                    write(processorFields[i], controller, stock[i]);
+                }
+                write(longPollingProcessorField, longPollingService, stockPolling);
+            } catch (ShapeException restoreFailed) {
+                e.addSuppressed(restoreFailed);
+            }
+            throw e;
+        }
+    }
+
+    private static Object readField(Field f, Object target) throws ShapeException {
+        try {
+            return f.get(target);
+        } catch (IllegalAccessException e) {
+            throw new ShapeException("cannot read field " + f.getDeclaringClass().getName() + "." + f.getName(), e);
+        }
     }
 
     /** The raw broker properties behind the context (for the unknown-key check), or null on an unexpected shape. */
@@ -169,13 +287,15 @@ public final class BrokerShape {
     }
 
     /**
-     * Puts {@code manager} in the pop processor and in the buffer-merge service, which keeps its own reference. Both
-     * or neither: two managers in use at once would mean two lock tables, so a failure restores the stock one.
+     * Puts {@code manager} in the pop processor, in its replacement and in the buffer-merge service, which keeps its
+     * own reference. All or neither: two managers in use at once would mean two lock tables, so a failure restores the stock one.
      */
-    public void replaceQueueLockManager(PopMessageProcessor.QueueLockManager manager) throws ShapeException {
+    public void replaceQueueLockManager(PopMessageProcessor.QueueLockManager manager, PopMessageProcessor popReplacement)
+        throws ShapeException {
         PopMessageProcessor.QueueLockManager stock = popProcessor.getQueueLockManager();
         try {
             write(popLockManagerField, popProcessor, manager);
+            write(popLockManagerField, popReplacement, manager);
             write(mergeLockManagerField, bufferMergeService, manager);
             if (popProcessor.getQueueLockManager() != manager) {
                 throw new ShapeException("PopMessageProcessor.getQueueLockManager() does not return the replaced manager");
@@ -183,17 +303,13 @@ public final class BrokerShape {
         } catch (ShapeException e) {
             try {
                 write(popLockManagerField, popProcessor, stock);
+                write(popLockManagerField, popReplacement, stock);
                 write(mergeLockManagerField, bufferMergeService, stock);
             } catch (ShapeException restoreFailed) {
                 e.addSuppressed(restoreFailed);
             }
             throw e;
         }
-    }
-
-    /** Long-polling wake-ups re-run pops through this processor. */
-    public void setLongPollingProcessor(NettyRequestProcessor processor) throws ShapeException {
-        write(longPollingProcessorField, longPollingService, processor);
     }
 
     public NettyRequestProcessor longPollingProcessor() throws ShapeException {

@@ -59,19 +59,7 @@ public final class PopTestClient implements AutoCloseable {
 
     public CompletableFuture<PopResult> pop(String topic, String group, int queueId, int max, long pollMs,
         boolean orderly, long timeoutMs, long invisibleMs) throws Exception {
-        PopMessageRequestHeader h = new PopMessageRequestHeader();
-        h.setConsumerGroup(group);
-        h.setTopic(topic);
-        h.setQueueId(queueId);
-        h.setMaxMsgNums(max);
-        h.setInvisibleTime(invisibleMs);
-        h.setPollTime(pollMs);
-        h.setBornTime(System.currentTimeMillis());
-        h.setInitMode(ConsumeInitMode.MIN);
-        h.setOrder(orderly);
-        if (orderly) {
-            h.setAttemptId("attempt-" + System.nanoTime());
-        }
+        PopMessageRequestHeader h = popHeader(topic, group, queueId, max, pollMs, orderly, invisibleMs);
         CompletableFuture<PopResult> f = new CompletableFuture<>();
         api.popMessageAsync(brokerName, addr, h, timeoutMs, new PopCallback() {
             @Override
@@ -105,13 +93,32 @@ public final class PopTestClient implements AutoCloseable {
         return f;
     }
 
+    /** A pop request header as the 5.x clients send it (an orderly pop carries an attempt id). */
+    public static PopMessageRequestHeader popHeader(String topic, String group, int queueId, int max, long pollMs,
+        boolean orderly, long invisibleMs) {
+        PopMessageRequestHeader h = new PopMessageRequestHeader();
+        h.setConsumerGroup(group);
+        h.setTopic(topic);
+        h.setQueueId(queueId);
+        h.setMaxMsgNums(max);
+        h.setInvisibleTime(invisibleMs);
+        h.setPollTime(pollMs);
+        h.setBornTime(System.currentTimeMillis());
+        h.setInitMode(ConsumeInitMode.MIN);
+        h.setOrder(orderly);
+        if (orderly) {
+            h.setAttemptId("attempt-" + System.nanoTime());
+        }
+        return h;
+    }
+
     /** An ack sent as a raw request, so the test sees the broker's response code (SYSTEM_BUSY at the deadline). */
     public CompletableFuture<RemotingCommand> ackRaw(MessageExt m, String group, long timeoutMs) {
         return sendRaw(RemotingCommand.createRequestCommand(RequestCode.ACK_MESSAGE, ackHeader(m, group)), timeoutMs);
     }
 
     /** The ack header for a popped message, from the pop checkpoint info the broker put in its properties. */
-    private static AckMessageRequestHeader ackHeader(MessageExt m, String group) {
+    public static AckMessageRequestHeader ackHeader(MessageExt m, String group) {
         String extraInfo = m.getProperty(MessageConst.PROPERTY_POP_CK);
         String[] ei = ExtraInfoUtil.split(extraInfo);
         AckMessageRequestHeader h = new AckMessageRequestHeader();
@@ -126,6 +133,13 @@ public final class PopTestClient implements AutoCloseable {
     /** Change invisible time as a raw request (for an orderly message it waits on the queue lock). */
     public CompletableFuture<RemotingCommand> changeInvisibleTimeRaw(MessageExt m, String group, long invisibleMs,
         long timeoutMs) {
+        ChangeInvisibleTimeRequestHeader h = changeInvisibleTimeHeader(m, group, invisibleMs);
+        return sendRaw(RemotingCommand.createRequestCommand(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, h), timeoutMs);
+    }
+
+    /** The change-invisible-time header for a popped message. */
+    public static ChangeInvisibleTimeRequestHeader changeInvisibleTimeHeader(MessageExt m, String group,
+        long invisibleMs) {
         String extraInfo = m.getProperty(MessageConst.PROPERTY_POP_CK);
         String[] ei = ExtraInfoUtil.split(extraInfo);
         ChangeInvisibleTimeRequestHeader h = new ChangeInvisibleTimeRequestHeader();
@@ -135,7 +149,7 @@ public final class PopTestClient implements AutoCloseable {
         h.setExtraInfo(extraInfo);
         h.setOffset(m.getQueueOffset());
         h.setInvisibleTime(invisibleMs);
-        return sendRaw(RemotingCommand.createRequestCommand(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, h), timeoutMs);
+        return h;
     }
 
     private CompletableFuture<RemotingCommand> sendRaw(RemotingCommand request, long timeoutMs) {
