@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The demo: one scenario file (the seed scenario by default) on a stock and a guarded cluster of one RocketMQ version,
  * side by side, as separate JVM processes built from Maven Central. Prints progress while it waits, the A/B table, and
- * writes the chart and the recorded (replayable) run. Arguments: version, scenario file, output directory.
+ * writes the chart and the recorded (replayable) run. Arguments: version, scenario file, output directory, proxy mode
+ * (none, cluster or local).
  */
 public final class Demo {
     private Demo() {
@@ -32,12 +33,16 @@ public final class Demo {
         Path scenarioFile = Paths.get(args.length > 1 ? args[1] : "integration-tests/src/test/resources/scenarios/seed.jsonl");
         Path out = Files.createDirectories(Paths.get(args.length > 2 ? args[2] : "demo-output"));
         List<Op> ops = ScenarioFile.read(scenarioFile); // fails here, before anything starts, on a bad file
-        ClusterSpec spec = ClusterSpec.of(version);
+        ClusterSpec.ProxyMode proxy = ClusterSpec.ProxyMode.valueOf(
+            (args.length > 3 ? args[3] : "none").toUpperCase(java.util.Locale.ROOT));
+        ClusterSpec spec = ClusterSpec.of(version).withProxy(proxy);
         if (ops.stream().anyMatch(o -> o.type() == io.poplockguard.it.scenario.OpType.FAULT)) {
             spec.withFaultStore();
         }
         System.out.println("PopLockGuard demo: " + scenarioFile.getFileName() + " on RocketMQ " + version
-            + ", a stock and a guarded cluster side by side (name server + broker JVMs each, on 127.0.0.1)");
+            + ", a stock and a guarded cluster side by side (name server + broker JVMs each, on 127.0.0.1"
+            + (proxy == ClusterSpec.ProxyMode.LOCAL ? "; each broker inside a Local-mode proxy's JVM"
+                : proxy == ClusterSpec.ProxyMode.CLUSTER ? "; plus a proxy in cluster mode" : "") + ")");
         System.out.println("  starting both clusters (first run resolves RocketMQ " + version + " from Maven Central)...");
         Map<String, RunResult> live = new ConcurrentHashMap<>();
         AbRunner runner = new AbRunner(ProcessCluster.backend()).onStart(live::put);
