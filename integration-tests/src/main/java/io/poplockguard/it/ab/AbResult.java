@@ -41,6 +41,22 @@ public final class AbResult {
             guarded.popLatencyPercentile(50) + " / " + guarded.popLatencyPercentile(99));
         row(sb, "broker CPU seconds", String.format("%.2f", stock.brokerCpuSeconds),
             String.format("%.2f", guarded.brokerCpuSeconds));
+        row(sb, "order violations / duplicate deliveries", stock.orderViolations + " / " + stock.duplicates,
+            guarded.orderViolations + " / " + guarded.duplicates);
+        if (!stock.duplicateKeys.isEmpty() || !guarded.duplicateKeys.isEmpty()) {
+            row(sb, "duplicated keys (first 10)", cell(String.valueOf(stock.duplicateKeys)),
+                cell(String.valueOf(guarded.duplicateKeys)));
+        }
+        row(sb, "ack failures (gRPC, retried) / unanswered acks", stock.ackFailures + " / " + stock.unansweredAcks,
+            guarded.ackFailures + " / " + guarded.unansweredAcks);
+        if (stock.firstAckFailure != null || guarded.firstAckFailure != null) {
+            row(sb, "first ack failure", cell(stock.firstAckFailure), cell(guarded.firstAckFailure));
+        }
+        if (stock.busiestThreadName != null || guarded.busiestThreadName != null) {
+            row(sb, "busiest broker thread over the wait (% of a core, JVM threads excluded)", busiest(stock),
+                busiest(guarded));
+            row(sb, "busiest ack-serving thread over the wait (the waiter; % of a core)", waiter(stock), waiter(guarded));
+        }
         row(sb, "run time (s)", String.format("%.1f", stock.durationMs / 1000.0),
             String.format("%.1f", guarded.durationMs / 1000.0));
         row(sb, "mutual exclusion (trace)", "-", exclusion.toString());
@@ -50,6 +66,21 @@ public final class AbResult {
 
     private static void row(StringBuilder sb, String name, String a, String b) {
         sb.append("| ").append(name).append(" | ").append(a).append(" | ").append(b).append(" |\n");
+    }
+
+    private static String busiest(RunResult r) {
+        return r.busiestThreadName == null ? "-"
+            : String.format("%s %.1f %%", cell(r.busiestThreadName), r.busiestThreadCpuShare * 100);
+    }
+
+    private static String waiter(RunResult r) {
+        return r.ackWaiterThreadName == null ? "-"
+            : String.format("%s %.1f %%", cell(r.ackWaiterThreadName), r.ackWaiterCpuShare * 100);
+    }
+
+    /** A value for a Markdown cell: "-" when absent, no pipes or line breaks. */
+    private static String cell(String v) {
+        return v == null ? "-" : v.replace('|', '/').replace('\n', ' ');
     }
 
     private static String ms(long v) {

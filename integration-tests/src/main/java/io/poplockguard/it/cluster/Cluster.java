@@ -1,7 +1,9 @@
 package io.poplockguard.it.cluster;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A running RocketMQ cluster for one test: a name server and brokers, stock or guarded, all on 127.0.0.1. Backends:
@@ -30,6 +32,15 @@ public interface Cluster extends AutoCloseable {
 
     /** CPU seconds broker {@code i} used so far (this incarnation). */
     double brokerCpuSeconds(int i);
+
+    /**
+     * CPU seconds each thread of broker {@code i}'s JVM used so far (this incarnation), keyed "tid:name" with the
+     * kernel's 15-character thread name; {@link ThreadCpu} compares two samples. Empty where the backend cannot see
+     * the threads (the default).
+     */
+    default Map<String, Double> brokerThreadCpuSeconds(int i) {
+        return Collections.emptyMap();
+    }
 
     /** The plugin's lock trace of broker {@code i} (guarded clusters), or null. */
     Path traceFile(int i);

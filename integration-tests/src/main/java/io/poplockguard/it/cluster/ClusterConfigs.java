@@ -52,4 +52,17 @@ public final class ClusterConfigs {
             + "\",\"grpcServerPort\":" + grpcPort + ",\"remotingListenPort\":" + remotingPort
             + ",\"metricsPromExporterPort\":" + metricsPort + ",\"proxyMode\":\"cluster\"}\n";
     }
+
+    /**
+     * rmq-proxy.json of a Local-mode proxy (the broker runs in its JVM, from the broker.conf given with -bc). Its own
+     * remoting port must differ from the broker's listenPort, or one of them cannot bind; the gRPC port is what
+     * clients use, and the proxy's routes point them back at it (brokerIP1 + grpcServerPort). localServeAddr is the
+     * address the proxy gives remoting clients in routes (its default is the machine's first non-loopback address).
+     * The metrics exporter is off by default and stays off, so no metrics port is needed.
+     */
+    public static String localProxyJson(int namesrvPort, int grpcPort, int remotingPort) {
+        return "{\"rocketMQClusterName\":\"" + CLUSTER_NAME + "\",\"namesrvAddr\":\"127.0.0.1:" + namesrvPort
+            + "\",\"grpcServerPort\":" + grpcPort + ",\"remotingListenPort\":" + remotingPort
+            + ",\"localServeAddr\":\"127.0.0.1\",\"proxyMode\":\"local\"}\n";
+    }
 }

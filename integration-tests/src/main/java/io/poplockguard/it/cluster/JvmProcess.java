@@ -4,12 +4,15 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * is stopped by PID when the cluster closes, and by a shutdown hook if the test JVM ends first.
  */
 public final class JvmProcess {
+    /** Clock ticks per second in /proc stat files (USER_HZ, 100 on Linux). */
+    public static final double TICKS_PER_SECOND = 100.0;
+
     private static final Set<JvmProcess> RUNNING = ConcurrentHashMap.newKeySet();
 
     static {
@@ -43,33 +49,81 @@ public final class JvmProcess {
 
     /** Starts the JVM and waits until {@code readyLine} appears in its output and {@code port} accepts connections. */
     void start(String readyLine, int port, long timeoutMs) throws IOException, InterruptedException {
+        start(timeoutMs, List.of(new ReadyLine(log, readyLine)), port);
+    }
+
+    /**
+     * A line the process must write, and the file it writes it to: its output, or a log file of its own (a broker
+     * inside a Local-mode proxy logs its boot line only to the proxy's log).
+     */
+    record ReadyLine(Path file, String text) {
+        @Override
+        public String toString() {
+            return "'" + text + "' in " + file.getFileName();
+        }
+    }
+
+    /**
+     * Starts the JVM and waits until every ready line appears (in what this run appended to its file) and every port
+     * accepts connections; fails with the end of its output when it exits first or the time is up.
+     */
+    void start(long timeoutMs, List<ReadyLine> readyLines, int... ports) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        // a restart appends to the same log: only what this run writes can say it is ready
-        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        // a restart appends to the same files: only what this run writes can say it is ready
+        List<Long> offsets = new ArrayList<>();
+        for (ReadyLine r : readyLines) {
+            offsets.add(Files.exists(r.file()) ? Files.size(r.file()) : 0L);
+        }
         process = pb.start();
         RUNNING.add(this);
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException(name + " exited with " + process.exitValue() + " while starting; its output:\n"
-                    + tail(40));
+                    + tail(40) + otherLogs(readyLines));
             }
-            if (logContains(readyLine, logStart) && LoopbackPorts.open(port)) {
+            if (ready(readyLines, offsets, ports)) {
                 return;
             }
             Thread.sleep(100);
         }
         kill();
-        throw new IOException(name + " did not become ready within " + timeoutMs + " ms (waiting for '" + readyLine
-            + "' and 127.0.0.1:" + port + "); its output:\n" + tail(40));
+        throw new IOException(name + " did not become ready within " + timeoutMs + " ms (waiting for " + readyLines
+            + " and 127.0.0.1 ports " + java.util.Arrays.toString(ports) + "); its output:\n" + tail(40)
+            + otherLogs(readyLines));
     }
 
-    private boolean logContains(String line, long from) throws IOException {
-        if (!Files.exists(log)) {
+    /** The ends of the log files (other than the output) a start waited on, for the failure message. */
+    private String otherLogs(List<ReadyLine> readyLines) {
+        StringBuilder sb = new StringBuilder();
+        for (ReadyLine r : readyLines) {
+            if (!r.file().equals(log)) {
+                sb.append("\n--- ").append(r.file()).append(":\n").append(ClasspathResolver.tail(r.file(), 40));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean ready(List<ReadyLine> lines, List<Long> offsets, int[] ports) throws IOException {
+        for (int i = 0; i < lines.size(); i++) {
+            if (!contains(lines.get(i).file(), lines.get(i).text(), offsets.get(i))) {
+                return false;
+            }
+        }
+        for (int p : ports) {
+            if (!LoopbackPorts.open(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean contains(Path file, String line, long from) throws IOException {
+        if (!Files.exists(file)) {
             return false;
         }
-        byte[] all = Files.readAllBytes(log);
+        byte[] all = Files.readAllBytes(file);
         int start = (int) Math.min(from, all.length);
         return new String(all, start, all.length - start, StandardCharsets.UTF_8).contains(line);
     }
@@ -122,15 +176,54 @@ public final class JvmProcess {
 
     /** User plus system CPU seconds of any process on this machine, by PID (Linux /proc; -1 where unavailable). */
     public static double cpuSecondsOf(long pid) {
-        Path stat = Paths.get("/proc", Long.toString(pid), "stat");
         try {
-            String s = new String(Files.readAllBytes(stat), StandardCharsets.UTF_8);
-            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-            return ticks / 100.0; // USER_HZ is 100 on Linux
+            return statTicks(read(Paths.get("/proc", Long.toString(pid), "stat"))) / TICKS_PER_SECOND;
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /** CPU ticks (user + system) of each thread of this process so far, keyed "tid:name"; see {@link #threadCpuTicksOf}. */
+    public Map<String, Long> threadCpuTicks() {
+        return threadCpuTicksOf(pid());
+    }
+
+    /**
+     * CPU ticks (user + system, {@link #TICKS_PER_SECOND} a second) of each thread of a process so far, from
+     * /proc/{pid}/task/{tid}/stat, keyed "tid:name". The name is the kernel's copy of the thread's name (comm), which
+     * the JVM sets from the Java thread name cut to 15 characters ("C2 CompilerThre"). A thread that ends while the
+     * tasks are read is left out; the map is empty where /proc is unavailable or the process is gone.
+     */
+    public static Map<String, Long> threadCpuTicksOf(long pid) {
+        Map<String, Long> ticks = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    String stat = read(task.resolve("stat"));
+                    ticks.put(task.getFileName() + ":" + statName(stat), statTicks(stat));
+                } catch (IOException | RuntimeException threadEnded) {
+                    // the thread ended between listing and reading: it is no longer part of the process
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return new TreeMap<>();
+        }
+        return ticks;
+    }
+
+    private static String read(Path p) throws IOException {
+        return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+    }
+
+    /** The comm field of a stat line: between the first '(' and the last ')', since a name may hold either. */
+    private static String statName(String stat) {
+        return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    }
+
+    /** utime + stime of a stat line (fields 14 and 15, counted after the comm field). */
+    private static long statTicks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     public String tail(int lines) {

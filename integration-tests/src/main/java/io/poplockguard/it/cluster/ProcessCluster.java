@@ -8,37 +8,36 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
  * A cluster of separate JVM processes built from the Maven Central artifacts of one RocketMQ version: a name server
  * and N brokers, each with its own temp directory, free loopback ports and log. Guarded brokers get the plugin jar on
- * their classpath and the broker.conf lines that switch it on.
+ * their classpath and the broker.conf lines that switch it on. In Local mode each broker runs inside a proxy JVM
+ * ({@link LocalBroker}); everything that acts on "broker i" (kill, restart, CPU, log) acts on that JVM.
  */
 public final class ProcessCluster extends LoopbackCluster {
     private static final Logger LOG = Logger.getLogger(ProcessCluster.class.getName());
-    private static final long START_TIMEOUT_MS = 120_000;
+    static final long START_TIMEOUT_MS = 120_000;
     private static final int PROXY_START_ATTEMPTS = 3;
 
     private final JvmProcess namesrv;
     private final List<JvmProcess> brokers = new ArrayList<>();
-    private final List<List<String>> brokerCommands = new ArrayList<>();
+    private final List<BrokerLaunch> launches = new ArrayList<>();
     private JvmProcess proxy;
 
     private ProcessCluster(ClusterSpec spec) throws Exception {
         super(spec, "cluster");
         RocketMqVersion v = spec.version();
+        boolean local = spec.proxyMode() == ClusterSpec.ProxyMode.LOCAL;
         if (!v.namesrv().equals(v.broker())) {
             LOG.info("rocketmq-namesrv " + v.broker() + " is not on Maven Central; using name server " + v.namesrv());
         }
         String namesrvCp = ClasspathResolver.resolve("rocketmq-namesrv", v.namesrv());
-        String brokerCp = ClasspathResolver.resolve("rocketmq-broker", v.broker());
-        if (spec.guarded() || spec.faultStore()) {
-            brokerCp = JvmProcess.join(brokerCp, codeSource(PopLockGuardPlugin.class));
-        }
-        if (spec.faultStore()) {
-            brokerCp = JvmProcess.join(brokerCp, codeSource(FaultInjectingStore.class));
-        }
+        // in Local mode ProxyStartup creates the broker itself: the proxy's classpath, which includes the broker's
+        String brokerCp = withPlugins(ClasspathResolver.resolve(local ? "rocketmq-proxy" : "rocketmq-broker", v.broker()));
         Path nsHome = createHome("namesrv");
         Path nsConf = write(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
         namesrv = new JvmProcess("namesrv", JvmProcess.javaCommand("256m", nsHome, namesrvCp,
@@ -50,21 +49,41 @@ public final class ProcessCluster extends LoopbackCluster {
                 Path home = createHome("broker-" + i);
                 Path conf = write(home.resolve("broker.conf"),
                     ClusterConfigs.brokerConf(spec, i, port, namesrvPort, home.toString()));
-                List<String> cmd = JvmProcess.javaCommand("512m", home, brokerCp,
-                    "org.apache.rocketmq.broker.BrokerStartup", "-c", conf.toString());
-                JvmProcess broker = new JvmProcess("broker-" + i, cmd, home);
-                brokers.add(broker);
+                BrokerLaunch launch;
+                if (local) {
+                    LocalBroker lb = LocalBroker.create(home, conf, brokerCp, port, namesrvPort);
+                    if (i == 0) {
+                        proxyGrpcPort = lb.grpcPort();
+                    }
+                    launch = lb;
+                } else {
+                    launch = new PlainBroker(JvmProcess.javaCommand("512m", home, brokerCp,
+                        "org.apache.rocketmq.broker.BrokerStartup", "-c", conf.toString()), port);
+                }
                 brokerPorts.add(port);
-                brokerCommands.add(cmd);
-                broker.start("boot success", port, START_TIMEOUT_MS);
+                launches.add(launch);
+                JvmProcess broker = new JvmProcess("broker-" + i, launch.command(), home);
+                brokers.add(broker);
+                launch.start(broker);
             }
-            if (spec.proxy()) {
+            if (spec.proxyMode() == ClusterSpec.ProxyMode.CLUSTER) {
                 startProxy();
             }
         } catch (Exception e) {
             close();
             throw e;
         }
+    }
+
+    /** The plugin jar for guarded or fault-store brokers, and the harness classes for the fault store. */
+    private String withPlugins(String cp) {
+        if (spec.guarded() || spec.faultStore()) {
+            cp = JvmProcess.join(cp, codeSource(PopLockGuardPlugin.class));
+        }
+        if (spec.faultStore()) {
+            cp = JvmProcess.join(cp, codeSource(FaultInjectingStore.class));
+        }
+        return cp;
     }
 
     /**
@@ -79,6 +98,7 @@ public final class ProcessCluster extends LoopbackCluster {
         }
         String cp = ClasspathResolver.resolve("rocketmq-proxy", v.proxy());
         Path home = createHome("proxy");
+        LocalBroker.aclHome(home); // the same 5.2.0 ACL start-up as in Local mode
         for (int attempt = 1; ; attempt++) {
             proxyGrpcPort = LoopbackPorts.freePort();
             Path conf = write(home.resolve("rmq-proxy.json"),
@@ -111,8 +131,14 @@ public final class ProcessCluster extends LoopbackCluster {
         return lines[0];
     }
 
-    /** Starts the cluster; returns when the name server and every broker serve. */
+    /** Starts the cluster; returns when the name server and every broker (and proxy) serve. */
     public static ProcessCluster start(ClusterSpec spec) throws Exception {
+        RocketMqVersion v = spec.version();
+        if (spec.proxyMode() == ClusterSpec.ProxyMode.LOCAL && !v.hasOwnProxy()) {
+            throw new IllegalArgumentException("Local mode runs the broker inside rocketmq-proxy of the same version, and "
+                + "rocketmq-proxy " + v.broker() + " is not on Maven Central (the nearest is " + v.proxy()
+                + "); Local mode works on " + RocketMqVersion.localModeVersions());
+        }
         return new ProcessCluster(spec);
     }
 
@@ -136,14 +162,21 @@ public final class ProcessCluster extends LoopbackCluster {
     public void restartBroker(int i) throws Exception {
         JvmProcess old = brokers.get(i);
         old.kill();
-        JvmProcess fresh = new JvmProcess("broker-" + i, brokerCommands.get(i), home("broker-" + i));
+        JvmProcess fresh = new JvmProcess("broker-" + i, launches.get(i).command(), home("broker-" + i));
         brokers.set(i, fresh);
-        fresh.start("boot success", brokerPorts.get(i), START_TIMEOUT_MS);
+        launches.get(i).start(fresh);
     }
 
     @Override
     public double brokerCpuSeconds(int i) {
         return brokers.get(i).cpuSeconds();
+    }
+
+    @Override
+    public Map<String, Double> brokerThreadCpuSeconds(int i) {
+        Map<String, Double> seconds = new TreeMap<>();
+        brokers.get(i).threadCpuTicks().forEach((t, ticks) -> seconds.put(t, ticks / JvmProcess.TICKS_PER_SECOND));
+        return seconds;
     }
 
     public long brokerPid(int i) {
@@ -152,7 +185,7 @@ public final class ProcessCluster extends LoopbackCluster {
 
     @Override
     public String brokerLogTail(int i, int lines) {
-        return brokers.get(i).tail(lines);
+        return launches.get(i).logTail(brokers.get(i), lines);
     }
 
     /** Stops every process by PID (brokers first, politely, then kill -9) and deletes the temp directory. */

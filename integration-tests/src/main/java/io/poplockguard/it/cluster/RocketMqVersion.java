@@ -35,6 +35,22 @@ public enum RocketMqVersion {
         return proxy;
     }
 
+    /** True when rocketmq-proxy of this very version is on Central, so its broker can run inside it (Local mode). */
+    public boolean hasOwnProxy() {
+        return proxy.equals(broker);
+    }
+
+    /** The versions that can run in Local mode (5.2.0, 5.3.3, 5.4.0, 5.5.0). */
+    public static List<String> localModeVersions() {
+        List<String> ok = new java.util.ArrayList<>();
+        for (RocketMqVersion v : values()) {
+            if (v.hasOwnProxy()) {
+                ok.add(v.broker);
+            }
+        }
+        return ok;
+    }
+
     public static RocketMqVersion of(String version) {
         for (RocketMqVersion v : values()) {
             if (v.broker.equals(version)) {

@@ -8,6 +8,7 @@ import io.poplockguard.it.cluster.JvmProcess;
 import io.poplockguard.it.cluster.LoopbackCluster;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,11 +24,16 @@ import java.util.function.Function;
  * The cluster API on containers (Testcontainers, host networking, local images only): a name server, N brokers and
  * optionally a proxy, each a container of the guarded image of the spec's version. Stock brokers run the same image
  * with a broker.conf that does not list the plugin, so A/B runs differ in configuration only, as with processes.
+ * In Local mode ({@link ClusterSpec.ProxyMode#LOCAL}) the containers run the official image's commands:
+ * {@code sh mqnamesrv} and, for each broker, {@code sh mqbroker --enable-proxy} (the broker inside a Local-mode
+ * proxy); broker 0's proxy is the cluster's gRPC endpoint, and kill, restart, CPU and log act on that container.
  * Every container is removed when the cluster closes (and by a shutdown hook if the JVM ends first); their output
  * is kept in the cluster directory and quoted when a role fails to start.
  */
 public final class ContainerCluster extends LoopbackCluster {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    /** Printed last by a Local-mode proxy, after the broker inside it has started (its boot line goes to proxy.log). */
+    private static final String PROXY_READY = "rocketmq-proxy startup successfully";
     private static final Set<RocketMqContainer> RUNNING = ConcurrentHashMap.newKeySet();
 
     static {
@@ -38,6 +44,8 @@ public final class ContainerCluster extends LoopbackCluster {
     private final String image;
     private RocketMqContainer namesrv;
     private final List<RocketMqContainer> brokers = new ArrayList<>();
+    /** Local mode: the gRPC port of each broker's proxy. */
+    private final List<Integer> grpcPorts = new ArrayList<>();
     private RocketMqContainer proxy;
 
     private ContainerCluster(ClusterSpec spec, String image) throws Exception {
@@ -46,24 +54,37 @@ public final class ContainerCluster extends LoopbackCluster {
         try {
             Path nsHome = createHome("namesrv");
             write(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
-            namesrv = start(new RocketMqContainer(image, "namesrv", nsHome)
-                .withRole("namesrv", "256m", "-c", RocketMqContainer.HOME + "/namesrv.properties")
-                .readyWhen("boot success", namesrvPort, START_TIMEOUT));
+            String nsConf = RocketMqContainer.HOME + "/namesrv.properties";
+            RocketMqContainer ns = new RocketMqContainer(image, "namesrv", nsHome);
+            namesrv = start((local() ? ns.withCommandLine("256m", "sh", "mqnamesrv", "-c", nsConf)
+                : ns.withRole("namesrv", "256m", "-c", nsConf)).readyWhen("boot success", START_TIMEOUT, namesrvPort));
             for (int i = 0; i < spec.brokers(); i++) {
                 int port = LoopbackPorts.freeBrokerPort();
                 brokerPorts.add(port);
-                write(createHome("broker-" + i).resolve("broker.conf"),
-                    ClusterConfigs.brokerConf(spec, i, port, namesrvPort, RocketMqContainer.HOME));
+                Path home = createHome("broker-" + i);
+                write(home.resolve("broker.conf"), ClusterConfigs.brokerConf(spec, i, port, namesrvPort, RocketMqContainer.HOME));
+                if (local()) {
+                    int grpc = portApartFrom(port);
+                    int remoting = portApartFrom(port);
+                    while (remoting == grpc) {
+                        remoting = portApartFrom(port);
+                    }
+                    write(home.resolve("rmq-proxy.json"), ClusterConfigs.localProxyJson(namesrvPort, grpc, remoting));
+                    grpcPorts.add(grpc);
+                    if (i == 0) {
+                        proxyGrpcPort = grpc;
+                    }
+                }
                 brokers.add(start(broker(i)));
             }
-            if (spec.proxy()) {
+            if (spec.proxyMode() == ClusterSpec.ProxyMode.CLUSTER) {
                 int grpc = LoopbackPorts.freePort();
                 Path home = createHome("proxy");
                 write(home.resolve("rmq-proxy.json"), ClusterConfigs.proxyJson(namesrvPort, grpc,
                     LoopbackPorts.freePort(), LoopbackPorts.freePort()));
                 proxy = start(new RocketMqContainer(image, "proxy", home)
                     .withRole("proxy", "512m", "-pc", RocketMqContainer.HOME + "/rmq-proxy.json", "-pm", "cluster")
-                    .readyWhen("rocketmq-proxy startup successfully", grpc, START_TIMEOUT));
+                    .readyWhen(PROXY_READY, START_TIMEOUT, grpc));
                 proxyGrpcPort = grpc;
             }
         } catch (Exception e) {
@@ -74,6 +95,13 @@ public final class ContainerCluster extends LoopbackCluster {
 
     /** Starts the cluster on the guarded image of the spec's version (built offline first when missing). */
     public static ContainerCluster start(ClusterSpec spec) throws Exception {
+        RocketMqVersion v = spec.version();
+        if (spec.proxyMode() == ClusterSpec.ProxyMode.LOCAL && !v.hasOwnProxy()) {
+            // as ProcessCluster (the offline image refuses too): Local mode needs the proxy of the broker's own release
+            throw new IllegalArgumentException("Local mode runs the broker inside rocketmq-proxy of the same version, and "
+                + "rocketmq-proxy " + v.broker() + " is not on Maven Central (the nearest is " + v.proxy()
+                + "); Local mode works on " + RocketMqVersion.localModeVersions());
+        }
         DockerEngine.require();
         return new ContainerCluster(spec, DockerImages.fromEnvironment().ensureGuarded(spec.version()));
     }
@@ -89,10 +117,32 @@ public final class ContainerCluster extends LoopbackCluster {
         };
     }
 
+    private boolean local() {
+        return spec.proxyMode() == ClusterSpec.ProxyMode.LOCAL;
+    }
+
+    /** A free port that is none of the broker's (listen port, fast remoting at -2, HA at +1). */
+    private static int portApartFrom(int brokerPort) throws IOException {
+        while (true) {
+            int p = LoopbackPorts.freePort();
+            if (p < brokerPort - 2 || p > brokerPort + 1) {
+                return p;
+            }
+        }
+    }
+
     private RocketMqContainer broker(int i) {
-        RocketMqContainer c = new RocketMqContainer(image, "broker-" + i, home("broker-" + i))
-            .withRole("broker", "512m", "-c", RocketMqContainer.HOME + "/broker.conf")
-            .readyWhen("boot success", brokerPorts.get(i), START_TIMEOUT);
+        RocketMqContainer c = new RocketMqContainer(image, "broker-" + i, home("broker-" + i));
+        String conf = RocketMqContainer.HOME + "/broker.conf";
+        if (local()) {
+            // the official command; mqbroker turns -c into the proxy's -bc and adds -pm local. A broker and a proxy in
+            // one heap: more than a broker alone gets
+            c.withCommandLine("768m", "sh", "mqbroker", "--enable-proxy", "-n", namesrvAddr(), "-c", conf,
+                "-pc", RocketMqContainer.HOME + "/rmq-proxy.json")
+                .readyWhen(PROXY_READY, START_TIMEOUT, brokerPorts.get(i), grpcPorts.get(i));
+        } else {
+            c.withRole("broker", "512m", "-c", conf).readyWhen("boot success", START_TIMEOUT, brokerPorts.get(i));
+        }
         if (spec.faultStore()) {
             c.withExtraClasspath(Paths.get(ProcessCluster.codeSource(FaultInjectingStore.class)));
         }
@@ -143,7 +193,15 @@ public final class ContainerCluster extends LoopbackCluster {
 
     @Override
     public String brokerLogTail(int i, int lines) {
-        return ClasspathResolver.tail(brokers.get(i).logFile(), lines);
+        String out = ClasspathResolver.tail(brokers.get(i).logFile(), lines);
+        if (!local()) {
+            return out;
+        }
+        // a Local-mode proxy prints little: the broker's boot line and the proxy's errors are in proxy.log, the
+        // broker's own logging in broker.log (user.home is the mounted directory)
+        Path logs = home("broker-" + i).resolve("logs/rocketmqlogs");
+        return out + "\n--- proxy.log:\n" + ClasspathResolver.tail(logs.resolve("proxy.log"), lines)
+            + "\n--- broker.log:\n" + ClasspathResolver.tail(logs.resolve("broker.log"), lines);
     }
 
     /** The container of broker {@code i}, for tests that look at it directly. */

@@ -21,11 +21,12 @@ import java.util.stream.Stream;
  *   <li>{@code poplockguard/jre-base:17}: a root filesystem with a jlinked Java runtime and /bin/sh, made from this
  *       machine's JDK by docker/offline/build-rootfs.sh and turned into an image with {@code docker import};</li>
  *   <li>{@code poplockguard/rocketmq-offline:<version>}: the official image's layout with the Maven Central jars of
- *       that version (docker/offline/Dockerfile);</li>
+ *       that version and stand-ins for the distribution's bin/ scripts (docker/offline/Dockerfile, docker/offline/bin);</li>
  *   <li>{@code poplockguard/rocketmq-guarded:<version>}: docker/Dockerfile, the same file that builds on the official
  *       image, adding the plugin jar, the entrypoint and the two broker.conf lines.</li>
  * </ol>
- * Each layer is built only when missing; the guarded layer also when the plugin jar changed (a label holds its hash).
+ * Each layer is built only when missing or when what it is built from changed: labels hold the hash of the plugin jar
+ * and of the repository files of the layer (the guarded layer's include the offline layer's, as it is built on it).
  */
 public final class DockerImages {
     private static final Logger LOG = Logger.getLogger(DockerImages.class.getName());
@@ -34,6 +35,12 @@ public final class DockerImages {
     /** Bump when the root filesystem or the image layout changes: every layer with another value is rebuilt. */
     static final String LAYOUT = "3";
     static final String LAYOUT_LABEL = "io.poplockguard.layout";
+    /** The hash of the repository files a layer is built from (Dockerfiles, scripts, configuration). */
+    static final String INPUTS_LABEL = "io.poplockguard.inputs.sha256";
+    private static final String[] OFFLINE_INPUTS = {"docker/offline/Dockerfile", "docker/offline/broker.conf",
+        "docker/offline/rmq-proxy.json", "docker/offline/bin"};
+    private static final String[] GUARDED_INPUTS = {"docker/Dockerfile", "docker/poplockguard-entrypoint.sh",
+        "docker/guard.conf"};
 
     /** Image builds are serialized: an A/B run starts its two clusters at once, on the same image. */
     private static final Object BUILD_LOCK = new Object();
@@ -82,7 +89,9 @@ public final class DockerImages {
         }
         String tag = guardedTag(v);
         String hash = sha256(pluginJar);
-        if (hash.equals(DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL)) && LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL))) {
+        String inputs = sha256(repoFiles(OFFLINE_INPUTS) + repoFiles(GUARDED_INPUTS));
+        if (hash.equals(DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL)) && LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL))
+            && inputs.equals(DockerCli.imageLabel(tag, INPUTS_LABEL))) {
             return tag;
         }
         ensureOffline(v);
@@ -94,7 +103,7 @@ public final class DockerImages {
             LOG.info("building " + tag + " on " + offlineTag(v));
             DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/Dockerfile").toString(),
                 "--build-arg", "BASE_IMAGE=" + offlineTag(v), "--label", PLUGIN_HASH_LABEL + "=" + hash,
-                "--label", LAYOUT_LABEL + "=" + LAYOUT,
+                "--label", LAYOUT_LABEL + "=" + LAYOUT, "--label", INPUTS_LABEL + "=" + inputs,
                 "-t", tag, ".");
         } finally {
             delete(ctx);
@@ -105,7 +114,8 @@ public final class DockerImages {
     /** The offline stand-in for apache/rocketmq:{@code v}. */
     public String ensureOffline(RocketMqVersion v) throws IOException, InterruptedException {
         String tag = offlineTag(v);
-        if (LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL))) {
+        String inputs = sha256(repoFiles(OFFLINE_INPUTS));
+        if (LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL)) && inputs.equals(DockerCli.imageLabel(tag, INPUTS_LABEL))) {
             return tag;
         }
         ensureJreBase();
@@ -118,10 +128,21 @@ public final class DockerImages {
             copyJars(ClasspathResolver.resolve("rocketmq-proxy", v.proxy()), Files.createDirectories(home.resolve("lib/proxy")));
             Files.createDirectories(home.resolve("conf"));
             Files.copy(repoRoot.resolve("docker/offline/broker.conf"), home.resolve("conf/broker.conf"));
+            Files.copy(repoRoot.resolve("docker/offline/rmq-proxy.json"), home.resolve("conf/rmq-proxy.json"));
+            // the stand-ins for the distribution's bin/ scripts (mqnamesrv, mqbroker, mqproxy, run*.sh), executable
+            Path bin = Files.createDirectories(home.resolve("bin"));
+            try (Stream<Path> scripts = Files.list(repoRoot.resolve("docker/offline/bin"))) {
+                for (Path script : (Iterable<Path>) scripts::iterator) {
+                    Path to = bin.resolve(script.getFileName().toString());
+                    Files.copy(script, to);
+                    to.toFile().setExecutable(true, false);
+                }
+            }
             LOG.info("building " + tag + " from Maven Central jars (broker " + v.broker() + ", namesrv " + v.namesrv()
                 + ", proxy " + v.proxy() + ")");
             DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/offline/Dockerfile").toString(),
-                "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "--label", LAYOUT_LABEL + "=" + LAYOUT, "-t", tag, ".");
+                "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "--label", LAYOUT_LABEL + "=" + LAYOUT,
+                "--label", INPUTS_LABEL + "=" + inputs, "-t", tag, ".");
         } finally {
             delete(ctx);
         }
@@ -167,9 +188,32 @@ public final class DockerImages {
     }
 
     static String sha256(Path file) throws IOException {
+        return sha256(Files.readAllBytes(file));
+    }
+
+    private static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Names and contents of these repository files (a directory: its files, sorted), to hash them. */
+    private String repoFiles(String... paths) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String p : paths) {
+            Path path = repoRoot.resolve(p);
+            try (Stream<Path> files = Files.walk(path)) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                    sb.append(repoRoot.relativize(f)).append('\n')
+                        .append(new String(Files.readAllBytes(f), StandardCharsets.UTF_8)).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String sha256(byte[] bytes) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] d = md.digest(Files.readAllBytes(file));
+            byte[] d = md.digest(bytes);
             StringBuilder sb = new StringBuilder();
             for (byte b : d) {
                 sb.append(String.format("%02x", b));

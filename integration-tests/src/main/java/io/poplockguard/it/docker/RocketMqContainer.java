@@ -29,7 +29,7 @@ public final class RocketMqContainer extends GenericContainer<RocketMqContainer>
 
     private final String name;
     private final Path hostHome;
-    private int readyPort = -1;
+    private int[] readyPorts = {};
 
     public RocketMqContainer(String image, String name, Path hostHome) {
         super(DockerImageName.parse(image));
@@ -47,7 +47,16 @@ public final class RocketMqContainer extends GenericContainer<RocketMqContainer>
         String[] cmd = new String[args.length + 1];
         cmd[0] = role;
         System.arraycopy(args, 0, cmd, 1, args.length);
-        withCommand(cmd);
+        return withCommandLine(heap, cmd);
+    }
+
+    /**
+     * Runs a command as the official image documents it, e.g. {@code sh mqbroker --enable-proxy -c ...} (the image's
+     * WORKDIR is $ROCKETMQ_HOME/bin); the same JVM options as a role: both the entrypoint and the run scripts read
+     * JAVA_OPT.
+     */
+    public RocketMqContainer withCommandLine(String heap, String... command) {
+        withCommand(command);
         withEnv("JAVA_OPT", "-Xmx" + heap + " -Xms64m -XX:+UseSerialGC -Duser.home=" + HOME
             + " -Dlogback.statusListenerClass=org.apache.rocketmq.logging.ch.qos.logback.core.status.NopStatusListener");
         return this;
@@ -60,26 +69,28 @@ public final class RocketMqContainer extends GenericContainer<RocketMqContainer>
         return this;
     }
 
-    /** Ready when the role logs {@code line} and {@code port} accepts connections on 127.0.0.1. */
-    public RocketMqContainer readyWhen(String line, int port, Duration timeout) {
-        this.readyPort = port;
+    /** Ready when the role logs {@code line} and every port accepts connections on 127.0.0.1. */
+    public RocketMqContainer readyWhen(String line, Duration timeout, int... ports) {
+        this.readyPorts = ports.clone();
         waitingFor(Wait.forLogMessage(".*" + java.util.regex.Pattern.quote(line) + ".*\\n", 1).withStartupTimeout(timeout));
         return this;
     }
 
     @Override
     protected void containerIsStarted(com.github.dockerjava.api.command.InspectContainerResponse info) {
-        // the log line can come a moment before the port listens
+        // the log line can come a moment before a port listens
         long deadline = System.currentTimeMillis() + 30_000;
-        while (readyPort > 0 && !LoopbackPorts.open(readyPort)) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException(name + " logged ready but 127.0.0.1:" + readyPort + " does not accept");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        for (int port : readyPorts) {
+            while (!LoopbackPorts.open(port)) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException(name + " logged ready but 127.0.0.1:" + port + " does not accept");
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
@@ -96,7 +107,10 @@ public final class RocketMqContainer extends GenericContainer<RocketMqContainer>
         return hostHome.resolve(name + ".out");
     }
 
-    /** The host PID of the role's JVM (the entrypoint execs it, so it is the container's PID 1), or -1. */
+    /**
+     * The host PID of the role's JVM (the entrypoint execs it, and so do the offline image's bin/ scripts, so it is the
+     * container's PID 1), or -1.
+     */
     public long hostPid() {
         try {
             Long pid = getCurrentContainerInfo().getState().getPidLong();

@@ -10,12 +10,14 @@ import org.apache.rocketmq.client.apis.ClientConfiguration;
 import org.apache.rocketmq.client.apis.ClientException;
 import org.apache.rocketmq.client.apis.ClientServiceProvider;
 import org.apache.rocketmq.client.apis.consumer.FilterExpression;
+import org.apache.rocketmq.client.apis.consumer.MessageListener;
+import org.apache.rocketmq.client.apis.consumer.PushConsumer;
 import org.apache.rocketmq.client.apis.consumer.SimpleConsumer;
 import org.apache.rocketmq.client.apis.message.MessageView;
 
 /**
  * The 5.x gRPC clients of a run: one SimpleConsumer per group, connected to the cluster's proxy, and the messages each
- * holds (received, not yet acked).
+ * holds (received, not yet acked); PushConsumers for the ops that use one.
  */
 final class GrpcConsumers implements AutoCloseable {
     private final String endpoint;
@@ -32,15 +34,30 @@ final class GrpcConsumers implements AutoCloseable {
     SimpleConsumer consumer(String group, String topic) throws ClientException {
         SimpleConsumer c = consumers.get(group);
         if (c == null) {
-            quietClientLogging();
-            ClientConfiguration cfg = ClientConfiguration.newBuilder().setEndpoints(endpoint).enableSsl(false)
-                .setRequestTimeout(Duration.ofSeconds(10)).build();
+            ClientConfiguration cfg = config(); // before the provider loads: see quietClientLogging
             c = ClientServiceProvider.loadService().newSimpleConsumerBuilder().setClientConfiguration(cfg)
                 .setConsumerGroup(group).setAwaitDuration(Duration.ofSeconds(2))
                 .setSubscriptionExpressions(Collections.singletonMap(topic, FilterExpression.SUB_ALL)).build();
             consumers.put(group, c);
         }
         return c;
+    }
+
+    /**
+     * A new PushConsumer of the group on the topic; the caller closes it. Whether it consumes FIFO (one message of a
+     * queue at a time, in order) the proxy decides from the group (consumeMessageOrderly).
+     */
+    PushConsumer push(String group, String topic, MessageListener listener) throws ClientException {
+        ClientConfiguration cfg = config(); // before the provider loads: see quietClientLogging
+        return ClientServiceProvider.loadService().newPushConsumerBuilder().setClientConfiguration(cfg)
+            .setConsumerGroup(group).setMessageListener(listener)
+            .setSubscriptionExpressions(Collections.singletonMap(topic, FilterExpression.SUB_ALL)).build();
+    }
+
+    private ClientConfiguration config() {
+        quietClientLogging();
+        return ClientConfiguration.newBuilder().setEndpoints(endpoint).enableSsl(false)
+            .setRequestTimeout(Duration.ofSeconds(10)).build();
     }
 
     /**

@@ -10,10 +10,16 @@ import java.util.Set;
  * started; the op waits until then) and {@code broker} (index, default 0) are allowed on every op.
  */
 public enum OpType {
-    CREATE_TOPIC("topic:s", "queues:i"),
+    /** A topic on every broker; with fifo, a FIFO topic (attribute message.type=FIFO), as gRPC FIFO clients expect. */
+    CREATE_TOPIC("topic:s", "queues:i", "fifo:b?"),
     CREATE_GROUP("group:s", "orderly:b?"),
-    /** Sends count messages with unique keys to one queue, through a real producer and the name server. */
-    PRODUCE("topic:s", "count:i", "queue:i?", "queues:i?"),
+    /**
+     * Sends count messages with unique keys to one queue, through a real producer and the name server. With
+     * messageGroups n, message i belongs to message group "g" + (i % n) (the sharding key gRPC calls the message
+     * group) and carries its sequence number in that group, so consumers can check the order; a group's messages all
+     * go to one queue, as a FIFO producer sends them.
+     */
+    PRODUCE("topic:s", "count:i", "queue:i?", "queues:i?", "messageGroups:i?"),
     /** One pop request (classic remoting POP_MESSAGE); repeats until untilCount messages arrived if given. */
     POP("topic:s", "group:s", "queue:i?", "max:i?", "pollMs:i?", "orderly:b?", "untilCount:i?", "invisibleMs:i?"),
     /** Acks every message the group holds. */
@@ -36,18 +42,36 @@ public enum OpType {
     DRAIN("topic:s", "group:s", "limitMs:i", "expect:i?", "queue:i?", "orderly:b?", "invisibleMs:i?"),
     /**
      * The 5.x gRPC client: a SimpleConsumer of the group, through the cluster's proxy, receives (and acks, unless
-     * ack is false) until it has untilCount messages or limitMs passed; with stall, the wait is the run's stall.
+     * ack is false) until it has untilCount messages or limitMs passed; with stall, the wait is the run's stall. A
+     * failed ack is retried every second, as a FIFO consumer does, for at most ackLimitMs (default 30000).
      */
-    GRPC_RECEIVE("topic:s", "group:s", "untilCount:i", "limitMs:i", "max:i?", "ack:b?", "stall:b?", "invisibleMs:i?"),
-    /** Acks what the group's gRPC consumer holds. */
-    GRPC_ACK("group:s"),
+    GRPC_RECEIVE("topic:s", "group:s", "untilCount:i", "limitMs:i", "max:i?", "ack:b?", "stall:b?", "invisibleMs:i?",
+        "ackLimitMs:i?"),
+    /**
+     * Acks what the group's gRPC consumer holds, retrying a failed ack like grpcReceive does. With background, the
+     * acks run while the next ops do (awaitBackground, or the end of the run, waits for them).
+     */
+    GRPC_ACK("group:s", "ackLimitMs:i?", "background:b?"),
+    /** Waits for the ops started in the background. */
+    AWAIT_BACKGROUND(),
+    /**
+     * The 5.x gRPC PushConsumer of the group on the topic, through the cluster's proxy (FIFO when the group is
+     * orderly): consumes (answering SUCCESS, so the client acks) until untilCount messages arrived for the first time
+     * in this op or limitMs passed, then closes; with stall, the wait for the first message is the run's stall.
+     */
+    GRPC_PUSH("topic:s", "group:s", "untilCount:i", "limitMs:i", "stall:b?"),
     /** Switches the test fault store's read mode live (none, throwOnce, throwAlways, neverComplete, slow). */
     FAULT("mode:s", "topic:s?"),
     /** updateBrokerConfig key=value, live. */
     CONFIG("key:s", "value:s"),
     KILL_BROKER(),
     RESTART_BROKER(),
-    WAIT("ms:i");
+    /**
+     * Sleeps ms. With busiestThread, samples the broker's threads' CPU at the start and the end and records the busiest
+     * non-JVM thread and its share of a core over the wait (the last such wait of a run is what the run reports).
+     * Within 10 s of a broker's start its TransactionFlushService spins and wins (see ThreadCpu).
+     */
+    WAIT("ms:i", "busiestThread:b?");
 
     private final String[] fields;
 

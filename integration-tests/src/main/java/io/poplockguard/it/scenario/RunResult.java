@@ -2,9 +2,13 @@ package io.poplockguard.it.scenario;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** What one scenario run on one cluster measured. */
 public final class RunResult {
@@ -22,9 +26,76 @@ public final class RunResult {
     public volatile int unansweredAcks;
     public double brokerCpuSeconds;
     public long durationMs;
+    /** Produced messages that belong to a message group (produce with messageGroups): key -> group and sequence. */
+    public final Map<String, GroupSeq> groupSeqs = new ConcurrentHashMap<>();
+    /**
+     * First deliveries (to a consumer group) of a message whose message group had already had a later sequence
+     * delivered to that consumer group for the first time: for each pair, first deliveries must come in sequence
+     * order. Redeliveries are duplicates, not order violations.
+     */
+    public volatile int orderViolations;
+    /** Deliveries of a key the consumer group had already received (redeliveries after a lost or late ack, revives). */
+    public volatile int duplicates;
+    /** The first duplicated keys (with message group and sequence), to explain them in the report. */
+    public final List<String> duplicateKeys = new ArrayList<>();
+    /** gRPC acks that threw (each retry that throws counts). */
+    public volatile int ackFailures;
+    /** The first failed gRPC ack's exception, for the report; null when none failed. */
+    public volatile String firstAckFailure;
+    /** The busiest non-JVM broker thread over a measured wait (wait with busiestThread), as a share of one core. */
+    public volatile double busiestThreadCpuShare = -1;
+    public volatile String busiestThreadName;
+    /** Over the same wait, the busiest thread of the pools acks wait on (ThreadCpu.ACK_WAITER_PREFIXES). */
+    public volatile double ackWaiterCpuShare = -1;
+    public volatile String ackWaiterThreadName;
+    private final Set<String> deliveredToGroup = new HashSet<>();
+    private final Map<String, Integer> highestSeq = new HashMap<>();
+
+    /** A message's message group and its sequence number in that group (0, 1, ... in the order produced). */
+    public record GroupSeq(String group, int seq) {
+    }
 
     public RunResult(String label) {
         this.label = label;
+    }
+
+    /**
+     * One delivery of {@code key} to {@code consumerGroup}: adds it to {@link #delivered}, counts a duplicate or an
+     * order violation. Returns true on the key's first delivery to that group.
+     */
+    public synchronized boolean recordDelivery(String consumerGroup, String key) {
+        delivered.add(key);
+        if (!deliveredToGroup.add(consumerGroup + "/" + key)) {
+            duplicates++;
+            if (duplicateKeys.size() < 10) {
+                GroupSeq gs = groupSeqs.get(key);
+                duplicateKeys.add(gs == null ? key : key + "(" + gs.group() + "#" + gs.seq() + ")");
+            }
+            return false;
+        }
+        GroupSeq gs = groupSeqs.get(key);
+        if (gs != null) {
+            String stream = consumerGroup + "/" + gs.group();
+            Integer highest = highestSeq.get(stream);
+            if (highest != null && gs.seq() < highest) {
+                orderViolations++;
+            } else {
+                highestSeq.put(stream, gs.seq());
+            }
+        }
+        return true;
+    }
+
+    /** A gRPC ack threw; the first one's message is kept for the report. */
+    public synchronized void ackFailed(Exception e) {
+        ackFailures++;
+        if (firstAckFailure == null) {
+            firstAckFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+    }
+
+    public synchronized void ackUnanswered() {
+        unansweredAcks++;
     }
 
     public Set<String> lost() {

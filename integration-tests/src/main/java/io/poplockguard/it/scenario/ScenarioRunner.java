@@ -1,6 +1,7 @@
 package io.poplockguard.it.scenario;
 
 import io.poplockguard.it.cluster.Cluster;
+import io.poplockguard.it.cluster.ThreadCpu;
 import io.poplockguard.it.inprocess.PopTestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +14,15 @@ import java.util.Map;
 import java.time.Duration;
 import java.util.UUID;
 import org.apache.rocketmq.client.apis.ClientException;
+import org.apache.rocketmq.client.apis.consumer.ConsumeResult;
+import org.apache.rocketmq.client.apis.consumer.PushConsumer;
 import org.apache.rocketmq.client.apis.consumer.SimpleConsumer;
 import org.apache.rocketmq.client.apis.message.MessageView;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.AckStatus;
 import org.apache.rocketmq.client.consumer.PopResult;
@@ -23,6 +30,8 @@ import org.apache.rocketmq.client.consumer.PopStatus;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageAccessor;
+import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
 
@@ -32,6 +41,8 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * config and faults. What ran is recorded as a replayable file (ops with their relative start times).
  */
 public final class ScenarioRunner implements AutoCloseable {
+    /** The user property holding a message's sequence number in its message group (produce with messageGroups). */
+    public static final String SEQUENCE_PROPERTY = "plgSeq";
     private final Cluster cluster;
     private final RunResult result;
     private final Map<Integer, PopTestClient> clients = new HashMap<>();
@@ -39,8 +50,13 @@ public final class ScenarioRunner implements AutoCloseable {
     private final Map<String, Integer> deliveredByGroup = new HashMap<>();
     private DefaultMQProducer producer;
     private GrpcConsumers grpc;
+    /** Ops started with background=true, joined by awaitBackground (and at the end of the run). */
+    private final List<Future<?>> background = new ArrayList<>();
+    private ExecutorService backgroundPool;
     private long startNanos;
     private int nextKey;
+    /** The next sequence number of each message group, over the whole run. */
+    private final Map<String, Integer> nextSeq = new HashMap<>();
 
     public ScenarioRunner(Cluster cluster, String label) {
         this.cluster = cluster;
@@ -69,6 +85,7 @@ public final class ScenarioRunner implements AutoCloseable {
                     + "\nbroker log tail:\n" + cluster.brokerLogTail(op.broker(), 20), e);
             }
         }
+        awaitBackground();
         result.durationMs = elapsedMs();
         result.brokerCpuSeconds = cpu() - cpu0;
         return result;
@@ -84,7 +101,11 @@ public final class ScenarioRunner implements AutoCloseable {
         switch (op.type()) {
             case CREATE_TOPIC:
                 for (int i = 0; i < cluster.brokerCount(); i++) {
-                    client(i).createTopic(op.str("topic"), op.integer("queues", 1));
+                    if (op.bool("fifo")) {
+                        FifoTopic.create(cluster.brokerAddr(i), op.str("topic"), op.integer("queues", 1));
+                    } else {
+                        client(i).createTopic(op.str("topic"), op.integer("queues", 1));
+                    }
                 }
                 break;
             case CREATE_GROUP:
@@ -143,12 +164,27 @@ public final class ScenarioRunner implements AutoCloseable {
                 break;
             case GRPC_ACK: {
                 SimpleConsumer c = grpc().consumer(op.str("group"), null);
-                for (MessageView v : grpc().held(op.str("group"))) {
-                    c.ack(v);
-                }
+                List<MessageView> toAck = new ArrayList<>(grpc().held(op.str("group")));
                 grpc().held(op.str("group")).clear();
+                Callable<Void> acks = () -> {
+                    for (MessageView v : toAck) {
+                        grpcAck(c, v, op);
+                    }
+                    return null;
+                };
+                if (op.bool("background")) {
+                    background.add(backgroundPool().submit(acks)); // the next ops run while the acks wait
+                } else {
+                    acks.call();
+                }
                 break;
             }
+            case AWAIT_BACKGROUND:
+                awaitBackground();
+                break;
+            case GRPC_PUSH:
+                grpcPush(op);
+                break;
             case FAULT:
                 if (op.str("topic") != null) {
                     client(b).updateBrokerConfig("faultStoreTopic", op.str("topic"));
@@ -165,11 +201,34 @@ public final class ScenarioRunner implements AutoCloseable {
                 cluster.restartBroker(b);
                 break;
             case WAIT:
-                Thread.sleep(op.integer("ms", 0));
+                if (op.bool("busiestThread")) {
+                    waitMeasuringThreads(b, op.integer("ms", 0));
+                } else {
+                    Thread.sleep(op.integer("ms", 0));
+                }
                 break;
             default:
                 throw new IllegalStateException("unhandled op " + op.type());
         }
+    }
+
+    /** Waits for every op started in the background (each has its own bounded retries). */
+    private void awaitBackground() throws Exception {
+        for (Future<?> f : background) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        background.clear();
+    }
+
+    private ExecutorService backgroundPool() {
+        if (backgroundPool == null) {
+            backgroundPool = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "scenario-background");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return backgroundPool;
     }
 
     private void drain(Op op, int b) throws Exception {
@@ -222,10 +281,10 @@ public final class ScenarioRunner implements AutoCloseable {
         into.addAll(r.getMsgFoundList());
         synchronized (result) {
             result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            for (MessageExt m : r.getMsgFoundList()) {
-                result.delivered.add(m.getKeys());
-            }
             deliveredByGroup.merge(group, r.getMsgFoundList().size(), Integer::sum);
+            for (MessageExt m : r.getMsgFoundList()) {
+                result.recordDelivery(group, m.getKeys());
+            }
             result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
         }
         return r.getMsgFoundList().size();
@@ -243,10 +302,13 @@ public final class ScenarioRunner implements AutoCloseable {
             List<MessageView> views;
             try {
                 views = c.receive(op.integer("max", 8), Duration.ofMillis(op.integer("invisibleMs", 60_000)));
-            } catch (ClientException noAnswer) {
+            } catch (ClientException | RuntimeException noAnswer) {
+                // a RuntimeException is gRPC's own UNAVAILABLE: the channel to a restarted proxy fails calls at once
+                // until its reconnect back-off has passed, so wait a little before the next try
                 synchronized (result) {
                     result.unansweredPops++;
                 }
+                Thread.sleep(100);
                 continue;
             }
             if (views.isEmpty()) {
@@ -259,18 +321,94 @@ public final class ScenarioRunner implements AutoCloseable {
                 }
                 result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
                 for (MessageView v : views) {
-                    result.delivered.add(v.getKeys().iterator().next());
+                    result.recordDelivery(group, key(v));
                 }
                 result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
             }
             for (MessageView v : views) {
                 if (!op.fields().containsKey("ack") || op.bool("ack")) {
-                    c.ack(v);
+                    grpcAck(c, v, op);
                 } else {
                     grpc().held(group).add(v);
                 }
             }
         } while (got < until && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < op.integer("limitMs", 30_000));
+    }
+
+    /**
+     * Acks as a FIFO consumer must (the next message of its queue comes only after this one is acked): a failed ack
+     * is counted and retried every second until it succeeds or the op's ackLimitMs (default 30 s) passed, then it
+     * counts as unanswered.
+     */
+    private void grpcAck(SimpleConsumer c, MessageView v, Op op) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(op.integer("ackLimitMs", 30_000));
+        while (true) {
+            try {
+                c.ack(v);
+                return;
+            } catch (ClientException | RuntimeException e) {
+                result.ackFailed(e);
+                if (System.nanoTime() + TimeUnit.SECONDS.toNanos(1) > deadline) {
+                    result.ackUnanswered();
+                    return;
+                }
+                Thread.sleep(1_000);
+            }
+        }
+    }
+
+    /**
+     * A PushConsumer on the group until untilCount messages arrived for the first time in this op (or limitMs passed);
+     * each delivery is recorded (duplicates, order within message groups) and answered SUCCESS, so the client acks.
+     * Closing it waits for its receive calls still parked in the proxy's long polling (up to the proxy's
+     * grpcClientConsumerMaxLongPollingTimeoutMillis, 20 s by default), so the op ends that much after the last message.
+     */
+    private void grpcPush(Op op) throws Exception {
+        String group = op.str("group");
+        int until = op.integer("untilCount", 0);
+        long start = System.nanoTime();
+        java.util.concurrent.atomic.AtomicInteger fresh = new java.util.concurrent.atomic.AtomicInteger();
+        try (PushConsumer consumer = grpc().push(group, op.str("topic"), v -> {
+            synchronized (result) {
+                if (op.bool("stall") && result.stallMs < 0) {
+                    result.stallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                }
+                if (result.recordDelivery(group, key(v))) {
+                    fresh.incrementAndGet();
+                }
+                result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
+            }
+            return ConsumeResult.SUCCESS;
+        })) {
+            long deadline = start + TimeUnit.MILLISECONDS.toNanos(op.integer("limitMs", 30_000));
+            while (fresh.get() < until && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** The harness's unique key of a message received through gRPC. */
+    private static String key(MessageView v) {
+        return v.getKeys().iterator().next();
+    }
+
+    /** Sleeps, sampling broker b's threads before and after; records the busiest non-JVM thread over the wait. */
+    private void waitMeasuringThreads(int b, long ms) throws InterruptedException {
+        Map<String, Double> before = cluster.brokerThreadCpuSeconds(b);
+        long t0 = System.nanoTime();
+        Thread.sleep(ms);
+        Map<String, Double> after = cluster.brokerThreadCpuSeconds(b);
+        long windowMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        ThreadCpu.Busiest top = ThreadCpu.busiest(before, after, windowMs);
+        if (top != null) {
+            result.busiestThreadName = top.name();
+            result.busiestThreadCpuShare = top.share();
+        }
+        ThreadCpu.Busiest waiter = ThreadCpu.busiest(before, after, windowMs, ThreadCpu::ackWaiter);
+        if (waiter != null) {
+            result.ackWaiterThreadName = waiter.name();
+            result.ackWaiterCpuShare = waiter.share();
+        }
     }
 
     private GrpcConsumers grpc() {
@@ -338,17 +476,30 @@ public final class ScenarioRunner implements AutoCloseable {
         }
     }
 
-    /** Sends count messages with unique keys: to one queue of one broker, or spread over queues and every broker. */
+    /**
+     * Sends count messages with unique keys: to one queue of one broker, or spread over queues and every broker. With
+     * messageGroups, message i is in group "g" + (i % messageGroups), and the spreading goes by group, so that each
+     * group stays in one queue (its order is only kept there).
+     */
     private void produce(Op op, int b) throws Exception {
         String topic = op.str("topic");
         int spread = op.integer("queues", 0);
+        int groups = op.integer("messageGroups", 0);
         DefaultMQProducer p = producer();
         for (int i = 0; i < op.integer("count", 1); i++) {
+            int slot = groups > 0 ? i % groups : i;
             MessageQueue mq = spread > 0
-                ? new MessageQueue(topic, cluster.brokerName(i % cluster.brokerCount()), (i / cluster.brokerCount()) % spread)
+                ? new MessageQueue(topic, cluster.brokerName(slot % cluster.brokerCount()), (slot / cluster.brokerCount()) % spread)
                 : new MessageQueue(topic, cluster.brokerName(b), op.integer("queue", 0));
             String key = result.label.replaceAll("[^a-z0-9.]", "") + "-" + (nextKey++);
             Message m = new Message(topic, "*", key, key.getBytes(StandardCharsets.UTF_8));
+            if (groups > 0) {
+                String group = "g" + slot;
+                int seq = nextSeq.merge(group, 1, Integer::sum) - 1;
+                MessageAccessor.putProperty(m, MessageConst.PROPERTY_SHARDING_KEY, group);
+                m.putUserProperty(SEQUENCE_PROPERTY, Integer.toString(seq));
+                result.groupSeqs.put(key, new RunResult.GroupSeq(group, seq));
+            }
             long deadline = System.currentTimeMillis() + 30_000;
             while (true) {
                 try {
@@ -399,6 +550,9 @@ public final class ScenarioRunner implements AutoCloseable {
 
     @Override
     public void close() {
+        if (backgroundPool != null) {
+            backgroundPool.shutdownNow();
+        }
         if (grpc != null) {
             grpc.close();
         }

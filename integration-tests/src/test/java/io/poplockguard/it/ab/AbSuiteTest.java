@@ -1,5 +1,6 @@
 package io.poplockguard.it.ab;
 
+import static io.poplockguard.it.ab.AbSuites.assertFifoAckWaitParked;
 import static io.poplockguard.it.ab.AbSuites.assertGuardedInvariants;
 import static io.poplockguard.it.ab.AbSuites.assertSeedLeakFixed;
 import static io.poplockguard.it.ab.AbSuites.assertStoreReadFailureHandled;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.cluster.ClusterSpec;
+import io.poplockguard.it.cluster.ClusterSpec.ProxyMode;
 import io.poplockguard.it.cluster.ProcessCluster;
 import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.scenario.Op;
@@ -18,10 +20,12 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -65,6 +69,48 @@ class AbSuiteTest {
         assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_500, "guarded stall " + r.guarded.stallMs);
         assertTrue(r.stock.stallMs >= 60_000, "stock 5.3.0 via the proxy must stall >= 60 s, was " + r.stock.stallMs);
         assertGuardedInvariants(r);
+    }
+
+    /**
+     * The seed scenario through a proxy in Local mode ({@code mqbroker --enable-proxy}: the broker inside the proxy's
+     * JVM, the proxy calling the pop processor directly): 5.2.0 is the Local-mode version with the seed leak.
+     */
+    @Test
+    @Timeout(600)
+    void seedScenarioThroughALocalModeProxy() throws Exception {
+        AbResult r = runner.run("seed scenario, gRPC SimpleConsumer via a Local-mode proxy",
+            ClusterSpec.of("5.2.0").withProxy(ProxyMode.LOCAL), scenario("grpc-seed.jsonl"), null);
+        report("grpc-seed-local-5.2.0", r);
+        assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs < 1_000, "guarded stall " + r.guarded.stallMs);
+        assertTrue(r.stock.stallMs >= 60_000, "stock 5.2.0 in Local mode must stall >= 60 s, was " + r.stock.stallMs);
+        assertGuardedInvariants(r);
+    }
+
+    /** Leak 2 through a Local-mode proxy: the faulted receive is answered and the messages follow at once. */
+    @Test
+    @Timeout(300)
+    void storeReadThrowsThroughALocalModeProxy() throws Exception {
+        AbResult r = runner.run("store read throws, gRPC SimpleConsumer via a Local-mode proxy",
+            ClusterSpec.of("5.5.0").withFaultStore().withProxy(ProxyMode.LOCAL), scenario("grpc-store-read-throws.jsonl"),
+            null);
+        report("grpc-store-read-throws-local-5.5.0", r);
+        assertStoreReadFailureHandled(r);
+    }
+
+    /**
+     * A FIFO consumer's ack behind a queue lock that a slow store read holds, through either proxy mode: the stock
+     * broker spins the waiting thread, the guarded one parks it (at most 2 % of a core) and answers at the deadline;
+     * the consumer retries its ack; every message arrives, in order per message group.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyMode.class, names = {"CLUSTER", "LOCAL"})
+    @Timeout(600)
+    void fifoAckBehindASlowReadHoldingTheLock(ProxyMode mode) throws Exception {
+        AbResult r = runner.run("FIFO ack behind a slow store read, proxy " + mode.name().toLowerCase(Locale.ROOT),
+            ClusterSpec.of("5.5.0").withFaultStore().withProxy(mode), scenario("grpc-fifo-ack-behind-slow-read.jsonl"),
+            null);
+        report("grpc-fifo-ack-behind-slow-read-" + mode.name().toLowerCase(Locale.ROOT) + "-5.5.0", r);
+        assertFifoAckWaitParked(r);
     }
 
     @Test

@@ -42,6 +42,26 @@ public final class AbSuites {
         assertGuardedInvariants(r);
     }
 
+    /**
+     * A FIFO consumer's ack waited behind a held queue lock: stock spins the ack-serving thread, guarded parks it (at
+     * most 2 % of a core over the measured wait) and answers at the deadline; every message arrives in order per message group, no
+     * ack is given up, and the guarded side has no more duplicates than stock (each is a redelivery the run's table
+     * counts).
+     */
+    public static void assertFifoAckWaitParked(AbResult r) {
+        assertTrue(r.stock.ackWaiterCpuShare >= 0.5, "stock spins the ack thread: " + r.stock.ackWaiterThreadName + " "
+            + r.stock.ackWaiterCpuShare);
+        assertTrue(r.guarded.ackWaiterCpuShare >= 0 && r.guarded.ackWaiterCpuShare <= 0.02,
+            "guarded waiter parks: " + r.guarded.ackWaiterThreadName + " " + r.guarded.ackWaiterCpuShare);
+        assertTrue(r.guarded.ackFailures >= 1, "guarded answers the waiting ack at the deadline (the client retries)");
+        assertEquals(0, r.guarded.unansweredAcks, "every ack eventually accepted");
+        assertEquals(0, r.guarded.orderViolations, "guarded: order per message group");
+        assertEquals(0, r.stock.orderViolations, "stock: order per message group");
+        assertTrue(r.guarded.duplicates <= r.stock.duplicates, "duplicates: guarded " + r.guarded.duplicates
+            + ", stock " + r.stock.duplicates);
+        assertGuardedInvariants(r);
+    }
+
     public static List<Op> scenario(String name) throws Exception {
         return ScenarioFile.read(Paths.get("src/test/resources/scenarios", name));
     }

@@ -11,17 +11,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.rocketmq.client.apis.ClientConfiguration;
-import org.apache.rocketmq.client.apis.ClientServiceProvider;
-import org.apache.rocketmq.client.apis.consumer.FilterExpression;
-import org.apache.rocketmq.client.apis.consumer.SimpleConsumer;
-import org.apache.rocketmq.client.apis.message.MessageView;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.message.Message;
 import org.junit.jupiter.api.Test;
@@ -30,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a user does: scripts/docker-cluster up brings docker/compose.yaml up (name server, guarded broker, proxy) on
- * ports of their choice, a 5.x gRPC client pops through the proxy, scripts/docker-cluster down removes it all.
+ * ports of their choice, or with --proxy local docker/compose-local.yaml (name server, guarded broker inside a
+ * Local-mode proxy, both started with the official image's commands); a 5.x gRPC client pops through the proxy,
+ * scripts/docker-cluster down removes it all.
  */
 class ComposeClusterTest {
     private static final Path SCRIPT = Paths.get(System.getProperty("poplockguard.repoRoot", ".."), "scripts",
@@ -39,14 +34,36 @@ class ComposeClusterTest {
     @Test
     @Timeout(600)
     void composeClusterServesAGrpcConsumerAndComesDown(@TempDir Path state) throws Exception {
+        upConsumeDown(state, RocketMqVersion.V5_3_0, "cluster");
+    }
+
+    /**
+     * `sh mqnamesrv` and `sh mqbroker --enable-proxy` in compose: the gRPC client talks to the broker's own proxy (on
+     * 5.5.0, the Local-mode default). The offline 5.3.0 image is refused up front: Central has no 5.3.0 proxy.
+     */
+    @Test
+    @Timeout(600)
+    void composeLocalModeServesAGrpcConsumerAndComesDown(@TempDir Path state) throws Exception {
         DockerEngine.require();
         DockerImages.fromEnvironment().ensureGuarded(RocketMqVersion.V5_3_0);
+        ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), "up", "--proxy", "local", "--version", "5.3.0")
+            .redirectErrorStream(true);
+        pb.environment().put("PLG_COMPOSE_DIR", state.toString());
+        Process refused = pb.start();
+        String why = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(refused.waitFor(1, TimeUnit.MINUTES) && refused.exitValue() == 1 && why.contains("cannot run it"), why);
+        upConsumeDown(state, RocketMqVersion.V5_5_0, "local");
+    }
+
+    private static void upConsumeDown(Path state, RocketMqVersion version, String proxyMode) throws Exception {
+        DockerEngine.require();
+        DockerImages.fromEnvironment().ensureGuarded(version);
         int ns = LoopbackPorts.freePort();
         int broker = LoopbackPorts.freeBrokerPort();
         int proxy = LoopbackPorts.freePortWith(-1, 1);
         try {
-            String up = script(state, "up", "--version", "5.3.0", "--namesrv-port", "" + ns, "--broker-port", "" + broker,
-                "--proxy-port", "" + proxy);
+            String up = script(state, "up", "--proxy", proxyMode, "--version", version.broker(), "--namesrv-port", "" + ns,
+                "--broker-port", "" + broker, "--proxy-port", "" + proxy);
             assertTrue(up.contains("broker=127.0.0.1:" + broker), up);
             try (PopTestClient admin = new PopTestClient("127.0.0.1:" + broker, "broker-a")) {
                 assertTrue(PopTestClient.body(admin.adminRequest(LockTableProcessor.LOCK_TABLE)).contains("\"installed\":true"),
@@ -65,7 +82,8 @@ class ComposeClusterTest {
             } finally {
                 producer.shutdown();
             }
-            assertEquals(3, receiveThroughProxy("127.0.0.1:" + proxy), "a gRPC SimpleConsumer pops all 3 via the proxy");
+            assertEquals(3, GrpcReceive.receive("127.0.0.1:" + proxy, "GID_COMPOSE", "ComposeTopic", 3),
+                "a gRPC SimpleConsumer pops all 3 via the " + proxyMode + "-mode proxy");
         } catch (Exception | AssertionError e) {
             System.err.println("compose cluster logs after the failure:\n" + script(state, "logs"));
             throw e;
@@ -73,24 +91,6 @@ class ComposeClusterTest {
             String down = script(state, "down");
             assertTrue(down.contains("removed"), down);
         }
-    }
-
-    private static int receiveThroughProxy(String endpoint) throws Exception {
-        ClientConfiguration cfg = ClientConfiguration.newBuilder().setEndpoints(endpoint).enableSsl(false)
-            .setRequestTimeout(Duration.ofSeconds(10)).build();
-        List<MessageView> got = new ArrayList<>();
-        try (SimpleConsumer c = ClientServiceProvider.loadService().newSimpleConsumerBuilder().setClientConfiguration(cfg)
-            .setConsumerGroup("GID_COMPOSE").setAwaitDuration(Duration.ofSeconds(2))
-            .setSubscriptionExpressions(Collections.singletonMap("ComposeTopic", FilterExpression.SUB_ALL)).build()) {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (got.size() < 3 && System.currentTimeMillis() < deadline) {
-                for (MessageView m : c.receive(16, Duration.ofSeconds(30))) {
-                    c.ack(m);
-                    got.add(m);
-                }
-            }
-        }
-        return got.size();
     }
 
     /** Runs scripts/docker-cluster; returns its output, or fails the test with it. */

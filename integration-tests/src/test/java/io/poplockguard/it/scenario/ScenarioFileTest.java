@@ -35,6 +35,24 @@ class ScenarioFileTest {
     }
 
     @Test
+    void fifoGrpcAndThreadFieldsAreChecked() {
+        List<Op> ops = ScenarioFile.parse(List.of(
+            "{\"op\":\"createTopic\",\"topic\":\"t\",\"queues\":2,\"fifo\":true}",
+            "{\"op\":\"produce\",\"topic\":\"t\",\"count\":20,\"messageGroups\":4}",
+            "{\"op\":\"grpcPush\",\"topic\":\"t\",\"group\":\"g\",\"untilCount\":20,\"limitMs\":60000}",
+            "{\"op\":\"grpcAck\",\"group\":\"g\",\"ackLimitMs\":5000}",
+            "{\"op\":\"wait\",\"ms\":3000,\"busiestThread\":true}"));
+        assertEquals(OpType.GRPC_PUSH, ops.get(2).type());
+        assertTrue(ops.get(4).bool("busiestThread"));
+        assertError("line 1: field 'fifo' of op createTopic must be true or false, got yes",
+            "{\"op\":\"createTopic\",\"topic\":\"t\",\"queues\":1,\"fifo\":\"yes\"}");
+        assertError("line 1: op grpcPush needs field 'untilCount'",
+            "{\"op\":\"grpcPush\",\"topic\":\"t\",\"group\":\"g\",\"limitMs\":1}");
+        assertError("line 1: op grpcPush has no field 'ack'",
+            "{\"op\":\"grpcPush\",\"topic\":\"t\",\"group\":\"g\",\"untilCount\":1,\"limitMs\":1,\"ack\":true}");
+    }
+
+    @Test
     void recordedLinesReplay() {
         Op op = Op.of(OpType.PRODUCE, "topic", "t", "count", 3);
         List<Op> back = ScenarioFile.parse(List.of(ScenarioFile.line(op, 1234)));
