@@ -19,7 +19,8 @@ import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
  * List it after the guard: {@code messageStorePlugIn=io.poplockguard.broker.PopLockGuardPlugin,io.poplockguard.it.fault.FaultInjectingStore}
  * (alone on stock brokers). Keys, all changeable live with updateBrokerConfig:
  * <ul>
- *   <li>{@code faultStoreReadMode}: none | throwOnce | throwAlways | neverComplete | slow</li>
+ *   <li>{@code faultStoreReadMode}: none | throwOnce | throwAlways | neverComplete | slow | slowFail (a read that
+ *       fails after faultStoreSlowMs, as a tiered-storage fetch that times out)</li>
  *   <li>{@code faultStoreTopic}: only reads of this topic misbehave (empty: all topics)</li>
  *   <li>{@code faultStoreRate}: probability per read for throwAlways, neverComplete and slow (default 1)</li>
  *   <li>{@code faultStoreSlowMs}: delay of a slow read, which then completes asynchronously</li>
@@ -27,7 +28,7 @@ import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
  * Setting throwOnce arms exactly one throw (re-send it to arm another).
  */
 public class FaultInjectingStore extends DelegatingMessageStore {
-    public enum Mode { NONE, THROW_ONCE, THROW_ALWAYS, NEVER_COMPLETE, SLOW }
+    public enum Mode { NONE, THROW_ONCE, THROW_ALWAYS, NEVER_COMPLETE, SLOW, SLOW_FAIL }
 
     private final AtomicBoolean armed = new AtomicBoolean();
     private final AtomicLong faults = new AtomicLong();
@@ -90,6 +91,17 @@ public class FaultInjectingStore extends DelegatingMessageStore {
                     return f;
                 }
                 break;
+            case SLOW_FAIL:
+                if (hit) {
+                    faults.incrementAndGet();
+                    CompletableFuture<GetMessageResult> f = new CompletableFuture<>();
+                    slowReads.schedule(() -> f.completeExceptionally(new IllegalStateException(
+                        "injected store read timeout (faultStoreReadMode=slowFail) after " + settings.faultStoreSlowMs
+                            + " ms, topic=" + topic + " queueId=" + queueId)),
+                        settings.faultStoreSlowMs, TimeUnit.MILLISECONDS);
+                    return f;
+                }
+                break;
             default:
                 break;
         }
@@ -127,9 +139,12 @@ public class FaultInjectingStore extends DelegatingMessageStore {
                 case "slow":
                     parsed = Mode.SLOW;
                     break;
+                case "slowfail":
+                    parsed = Mode.SLOW_FAIL;
+                    break;
                 default:
                     throw new IllegalArgumentException("faultStoreReadMode=" + value
-                        + " is not one of none, throwOnce, throwAlways, neverComplete, slow");
+                        + " is not one of none, throwOnce, throwAlways, neverComplete, slow, slowFail");
             }
             faultStoreReadMode = value.trim();
             armed.set(parsed == Mode.THROW_ONCE);
