@@ -74,9 +74,7 @@ public final class SegmentScope {
      */
     static RemotingCommand busy(RemotingCommand request, Class<? extends CommandCustomHeader> responseHeader,
         PopLockWaitTimeoutException e) {
-        RemotingCommand busy = responseHeader == null
-            ? RemotingCommand.createResponseCommand(ResponseCode.SYSTEM_BUSY, e.getMessage())
-            : RemotingCommand.createResponseCommand(responseHeader);
+        RemotingCommand busy = RemotingCommand.createResponseCommand(responseHeader); // null: no header
         busy.setCode(ResponseCode.SYSTEM_BUSY);
         busy.setRemark(e.getMessage());
         busy.setOpaque(request.getOpaque());
