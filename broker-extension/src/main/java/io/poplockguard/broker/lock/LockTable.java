@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The guarded pop queue locks: a drop-in for the semantics of the broker's {@code QueueLockManager} (non-blocking
- * {@code tryLock(key)}, {@code unLock(key)}) that enforces DESIGN §3:
+ * {@code tryLock(key)}, {@code unLock(key)}) that enforces the invariant of docs/design.md:
  * <ul>
  *   <li>every successful tryLock makes a {@link Lease} owned by the running {@link Segment} (or by none);</li>
  *   <li>when a segment ends, each lease it still HOLDS is reclaimed ({@link #endSegment});</li>

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * One execution segment: a {@code processRequest} of a wrapped processor, or one continuation of a store read.
- * The invariant (DESIGN §3): every lease the segment took is, when the segment ends, released or bound to a read.
+ * The invariant (docs/design.md): every lease the segment took is, when the segment ends, released or bound to a read.
  *
  * <p>A segment is confined to the thread that runs it: only that thread adds leases or ends it, so the lists need no
  * synchronisation. Other threads only read {@link #label()} (final fields).
