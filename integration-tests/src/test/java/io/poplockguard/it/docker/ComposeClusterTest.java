@@ -77,7 +77,7 @@ class ComposeClusterTest {
             producer.start();
             try {
                 for (int i = 0; i < 3; i++) {
-                    producer.send(new Message("ComposeTopic", ("c" + i).getBytes(StandardCharsets.UTF_8)));
+                    sendWhenRouted(producer, new Message("ComposeTopic", ("c" + i).getBytes(StandardCharsets.UTF_8)));
                 }
             } finally {
                 producer.shutdown();
@@ -90,6 +90,26 @@ class ComposeClusterTest {
         } finally {
             String down = script(state, "down");
             assertTrue(down.contains("removed"), down);
+        }
+    }
+
+    /**
+     * A topic created on the broker reaches the name server with the broker's next registration, a moment later (a CI
+     * run met "No route info of this topic" right after creating it): retry for up to 30 s, as the scenario runner's
+     * produce does.
+     */
+    private static void sendWhenRouted(DefaultMQProducer producer, Message m) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            try {
+                producer.send(m);
+                return;
+            } catch (org.apache.rocketmq.client.exception.MQClientException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
         }
     }
 
