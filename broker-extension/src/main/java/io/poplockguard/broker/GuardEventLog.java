@@ -37,8 +37,22 @@ final class GuardEventLog implements LockListener {
     @Override
     public void ended(Lease lease, ReclaimCause cause, long heldNanos) {
         if (cause != null && shouldLog(cause.label(), lease.key())) {
-            LOG.warn("PopLockGuard reclaimed queue lock, key={}, cause={}, owner={}, heldMs={}",
-                lease.key(), cause.label(), lease.ownerLabel(), TimeUnit.NANOSECONDS.toMillis(heldNanos));
+            Throwable takenAt = lease.acquiredAt(); // popLockGuardLeakStacks=true: say where the leaked lock was taken
+            if (takenAt == null) {
+                LOG.warn("PopLockGuard reclaimed queue lock, key={}, cause={}, owner={}, heldMs={}",
+                    lease.key(), cause.label(), lease.ownerLabel(), TimeUnit.NANOSECONDS.toMillis(heldNanos));
+            } else {
+                LOG.warn("PopLockGuard reclaimed queue lock, key={}, cause={}, owner={}, heldMs={}, takenAt=",
+                    lease.key(), cause.label(), lease.ownerLabel(), TimeUnit.NANOSECONDS.toMillis(heldNanos), takenAt);
+            }
+        }
+    }
+
+    @Override
+    public void readAbandoned(String key) {
+        if (shouldLog("readAbandoned", key)) {
+            LOG.warn("PopLockGuard store read lost its queue lock before completing, pop answered as nothing read, "
+                + "key={}", key);
         }
     }
 

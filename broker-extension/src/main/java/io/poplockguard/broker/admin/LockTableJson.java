@@ -32,7 +32,15 @@ final class LockTableJson {
                 .append("\",\"owner\":\"").append(Json.escape(v.owner))
                 .append("\",\"heldMs\":").append(v.heldMs)
                 .append(",\"waiters\":").append(v.waiters)
-                .append(",\"lease\":").append(v.leaseId).append('}');
+                .append(",\"lease\":").append(v.leaseId);
+            if (v.takenAt.length > 0) {
+                sb.append(",\"takenAt\":[");
+                for (int f = 0; f < v.takenAt.length; f++) {
+                    sb.append(f == 0 ? "\"" : ",\"").append(Json.escape(v.takenAt[f])).append('"');
+                }
+                sb.append(']');
+            }
+            sb.append('}');
         }
         sb.append("],\"counters\":{");
         boolean first = true;

@@ -22,7 +22,9 @@ public enum ConfigKey {
     TRACE_FILE("popLockGuardTraceFile", Kind.PATH, "", 0, 0,
         "when set, every acquire/release/reclaim is appended to this file as a JSON line (for the test harness)"),
     ALLOW_FORCE_RELEASE("popLockGuardAllowForceRelease", Kind.BOOLEAN, "false", 0, 0,
-        "allows the admin forced-release request (off by default; with ACL on, admin accounts only)");
+        "allows the admin forced-release request (off by default; with ACL on, admin accounts only)"),
+    LEAK_STACKS("popLockGuardLeakStacks", Kind.BOOLEAN, "false", 0, 0,
+        "records where each queue lock is taken, so every reclaim logs the stack that leaked it (costs a stack walk per lock), live");
 
     public enum Kind { BOOLEAN, LONG, PATH }
 

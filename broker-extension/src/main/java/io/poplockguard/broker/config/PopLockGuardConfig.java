@@ -36,6 +36,7 @@ public final class PopLockGuardConfig implements LockTableSettings {
     private volatile long unownedLeaseMs;
     private volatile long readBoundMs;
     private volatile long waitDeadlineMs;
+    private volatile boolean leakStacks;
 
     public PopLockGuardConfig() {
         for (ConfigKey k : ConfigKey.values()) {
@@ -146,6 +147,10 @@ public final class PopLockGuardConfig implements LockTableSettings {
             case ALLOW_FORCE_RELEASE:
                 bean.popLockGuardAllowForceRelease = (Boolean) value;
                 break;
+            case LEAK_STACKS:
+                leakStacks = (Boolean) value;
+                bean.popLockGuardLeakStacks = leakStacks;
+                break;
             default:
                 throw new IllegalStateException("unhandled key " + key);
         }
@@ -179,6 +184,11 @@ public final class PopLockGuardConfig implements LockTableSettings {
         return waitDeadlineMs;
     }
 
+    @Override
+    public boolean leakStacks() {
+        return leakStacks;
+    }
+
     public boolean strict() {
         return bean.popLockGuardStrict;
     }
@@ -204,6 +214,7 @@ public final class PopLockGuardConfig implements LockTableSettings {
         private volatile long popLockGuardWaitDeadlineMs;
         private volatile String popLockGuardTraceFile;
         private volatile boolean popLockGuardAllowForceRelease;
+        private volatile boolean popLockGuardLeakStacks;
 
         public void setPopLockGuardEnable(String raw) {
             apply(ConfigKey.ENABLE, raw);
@@ -231,6 +242,10 @@ public final class PopLockGuardConfig implements LockTableSettings {
 
         public void setPopLockGuardAllowForceRelease(String raw) {
             apply(ConfigKey.ALLOW_FORCE_RELEASE, raw);
+        }
+
+        public void setPopLockGuardLeakStacks(String raw) {
+            apply(ConfigKey.LEAK_STACKS, raw);
         }
 
         public boolean isPopLockGuardEnable() {

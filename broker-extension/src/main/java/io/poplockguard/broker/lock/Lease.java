@@ -4,45 +4,93 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * One successful {@code tryLock}: who took the lock, when, and where the lease is in its life ({@link LeaseState}).
- * The entry's holder field is the ground truth for mutual exclusion; the lease state decides who may end it:
- * whoever wins the CAS out of a live state is the only party that clears the holder.
+ * The entry's holder field is the ground truth for mutual exclusion; the lease's stage decides who may end it:
+ * whoever wins the CAS out of a live stage is the only party that clears the holder.
+ *
+ * <p>The state, the responsible segment and the read bound live together in one immutable {@link Stage}, replaced by
+ * compare-and-set on identity. A party that decides from a snapshot (the sweep: "bound too long", "owner ended")
+ * CASes that very snapshot, so a lease that moved on in between (adopted and re-bound by a continuation) makes the
+ * CAS fail instead of being reclaimed on stale facts - there is no A-B-A on a stage.
  */
 public final class Lease {
-    private static final AtomicReferenceFieldUpdater<Lease, LeaseState> STATE =
-        AtomicReferenceFieldUpdater.newUpdater(Lease.class, LeaseState.class, "state");
-    private static final AtomicReferenceFieldUpdater<Lease, Segment> OWNER =
-        AtomicReferenceFieldUpdater.newUpdater(Lease.class, Segment.class, "owner");
+    private static final AtomicReferenceFieldUpdater<Lease, Stage> STAGE =
+        AtomicReferenceFieldUpdater.newUpdater(Lease.class, Stage.class, "stage");
 
     private final long id;
     private final String key;
     private final long acquiredNanos;
     private final long threadId;
+    /** Where the lock was taken, captured only with popLockGuardLeakStacks=true; null otherwise. */
+    private final Throwable acquiredAt;
 
-    private volatile LeaseState state;
-    /** The segment responsible for the lease, or null when it was taken outside every segment. */
-    private volatile Segment owner;
-    private volatile long boundAtNanos;
+    private volatile Stage stage;
 
-    Lease(long id, String key, Segment owner, long acquiredNanos, long threadId) {
+    Lease(long id, String key, Segment owner, long acquiredNanos, long threadId, Throwable acquiredAt) {
         this.id = id;
         this.key = key;
         this.acquiredNanos = acquiredNanos;
         this.threadId = threadId;
-        // Ordered stores instead of volatile ones (a full fence each): a new lease reaches other threads only through
-        // the holder CAS that publishes it, which orders these writes before it.
-        STATE.lazySet(this, LeaseState.HELD);
-        OWNER.lazySet(this, owner);
+        this.acquiredAt = acquiredAt;
+        // An ordered store instead of a volatile one: a new lease reaches other threads only through the holder CAS
+        // that publishes it, which orders this write before it.
+        STAGE.lazySet(this, Stage.held(owner));
+    }
+
+    /** One immutable point in the lease's life. Only live stages carry an owner or a read. */
+    static final class Stage {
+        static final Stage RELEASED = new Stage(LeaseState.RELEASED, null, 0, 0, null);
+        static final Stage RECLAIMED = new Stage(LeaseState.RECLAIMED, null, 0, 0, null);
+
+        final LeaseState state;
+        /** HELD: the segment responsible for the lease, or null when it was taken outside every segment. */
+        final Segment owner;
+        /** BOUND: when the read was handed the lease, and when the read bound expires. */
+        final long boundAtNanos;
+        final long expiresAtNanos;
+        /** BOUND: the read that carries the lease; abandoned if the lease is taken from it. */
+        final PendingRead read;
+
+        private Stage(LeaseState state, Segment owner, long boundAtNanos, long expiresAtNanos, PendingRead read) {
+            this.state = state;
+            this.owner = owner;
+            this.boundAtNanos = boundAtNanos;
+            this.expiresAtNanos = expiresAtNanos;
+            this.read = read;
+        }
+
+        static Stage held(Segment owner) {
+            return new Stage(LeaseState.HELD, owner, 0, 0, null);
+        }
+
+        static Stage bound(long boundAtNanos, long expiresAtNanos, PendingRead read) {
+            return new Stage(LeaseState.BOUND, null, boundAtNanos, expiresAtNanos, read);
+        }
+
+        static Stage terminal(LeaseState state) {
+            if (state == LeaseState.RELEASED) {
+                return RELEASED;
+            }
+            if (state == LeaseState.RECLAIMED) {
+                return RECLAIMED;
+            }
+            throw new IllegalArgumentException(state + " is not terminal");
+        }
+    }
+
+    Stage stage() {
+        return stage;
     }
 
     /**
-     * Moves the lease from {@code from} to {@code to}. Returns false when another party changed the state first (a
-     * lost race, which callers handle); throws when the two states are not connected by the life cycle (a bug).
+     * Moves the lease from exactly the stage {@code from} to {@code to}. Returns false when another party changed the
+     * stage first (a lost race, which callers handle); throws when the two states are not connected by the life cycle
+     * (a bug).
      */
-    boolean transition(LeaseState from, LeaseState to) {
-        if (!isLegal(from, to)) {
-            throw new IllegalLeaseTransitionException(this, from, to);
+    boolean transition(Stage from, Stage to) {
+        if (!isLegal(from.state, to.state)) {
+            throw new IllegalLeaseTransitionException(this, from.state, to.state);
         }
-        return STATE.compareAndSet(this, from, to);
+        return STAGE.compareAndSet(this, from, to);
     }
 
     private static boolean isLegal(LeaseState from, LeaseState to) {
@@ -56,14 +104,6 @@ public final class Lease {
         }
     }
 
-    void setOwner(Segment owner) {
-        this.owner = owner;
-    }
-
-    void markBound(long nanos) {
-        this.boundAtNanos = nanos;
-    }
-
     public long id() {
         return id;
     }
@@ -73,11 +113,12 @@ public final class Lease {
     }
 
     public LeaseState state() {
-        return state;
+        return stage.state;
     }
 
+    /** The segment responsible for the lease while HELD; null when unowned, bound to a read, or ended. */
     public Segment owner() {
-        return owner;
+        return stage.owner;
     }
 
     public long acquiredNanos() {
@@ -88,18 +129,22 @@ public final class Lease {
         return threadId;
     }
 
-    public long boundAtNanos() {
-        return boundAtNanos;
+    /** Where the lock was taken (popLockGuardLeakStacks=true at the time), or null. */
+    public Throwable acquiredAt() {
+        return acquiredAt;
     }
 
-    /** "pop#12" for a segment owner, "none" for a lease taken outside every segment. */
+    /** "pop#12" for a segment owner, "read" while a store read carries it, "none" when taken outside every segment. */
     public String ownerLabel() {
-        Segment s = owner;
-        return s == null ? "none" : s.label();
+        Stage s = stage;
+        if (s.state == LeaseState.BOUND) {
+            return "read";
+        }
+        return s.owner == null ? "none" : s.owner.label();
     }
 
     @Override
     public String toString() {
-        return "Lease{key=" + key + ", id=" + id + ", state=" + state + ", owner=" + ownerLabel() + "}";
+        return "Lease{key=" + key + ", id=" + id + ", state=" + state() + ", owner=" + ownerLabel() + "}";
     }
 }

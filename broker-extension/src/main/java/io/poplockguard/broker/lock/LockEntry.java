@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * upstream sweep removed held or re-acquired entries, issue 10750; here only a CAS null -> RETIRED retires).
  */
 final class LockEntry {
-    static final Lease RETIRED = new Lease(-1, "<retired>", null, 0, -1);
+    static final Lease RETIRED = new Lease(-1, "<retired>", null, 0, -1, null);
 
     private static final AtomicReferenceFieldUpdater<LockEntry, Lease> HOLDER =
         AtomicReferenceFieldUpdater.newUpdater(LockEntry.class, Lease.class, "holder");
@@ -38,14 +38,20 @@ final class LockEntry {
     }
 
     /**
-     * Stamps a release; called by the ender of the live lease just before it clears the holder. Single writer: only
-     * one lease is live at a time and only its ender calls this, so ordered (release) stores suffice - the holder CAS
-     * that follows publishes them, and readers still read the fields as volatiles. This saves two full fences per
-     * release on the pop path.
+     * Stamps the last use; called by the ender of the live lease before it clears the holder. An ordered store is
+     * enough: the value only feeds the idle sweep, which tolerates a stale read.
      */
-    void recordRelease(long nowNanos) {
+    void stampUsed(long nowNanos) {
         LAST_USED.lazySet(this, nowNanos);
-        RELEASE_COUNT.lazySet(this, releaseCount + 1);
+    }
+
+    /**
+     * Counts a release; called after the holder was cleared. That order is what makes the lost-wake check sound: a
+     * thread that failed on a lease read the count before it read that lease as holder, so the count it saw is older
+     * than this increment. Atomic, because once the holder is clear the next lease may already be ending too.
+     */
+    void countRelease() {
+        RELEASE_COUNT.incrementAndGet(this);
     }
 
     Lease holder() {

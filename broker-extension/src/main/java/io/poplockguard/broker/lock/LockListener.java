@@ -32,6 +32,13 @@ public interface LockListener {
     default void readFailureConverted(String key, Throwable cause) {
     }
 
+    /**
+     * A store read lost its lease (read bound, forced release) before it completed: its pop was answered with nothing
+     * read, and its result will be discarded.
+     */
+    default void readAbandoned(String key) {
+    }
+
     /** A lock someone failed to take was released: pops parked in long polling for this key should retry. */
     default void wakePops(String key) {
     }

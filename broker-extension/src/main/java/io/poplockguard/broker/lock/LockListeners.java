@@ -8,7 +8,7 @@ import org.apache.rocketmq.logging.org.slf4j.LoggerFactory;
 
 /**
  * Fans lock events out to the listeners added at install (stats, trace, logs, pop wake-ups). A listener that throws
- * is a bug in the guard, but must never break the broker's pop path: the exception is reported once and dropped.
+ * is a bug in the guard, but must never break the broker's pop path.
  */
 public final class LockListeners implements LockListener {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerName.ROCKETMQ_POP_LOGGER_NAME);
@@ -23,17 +23,30 @@ public final class LockListeners implements LockListener {
         listeners.remove(l);
     }
 
+    /**
+     * Runs every listener even if one fails. A RuntimeException, or a LinkageError (a listener meeting a broker
+     * version it does not fit), is reported once and dropped; any other Error reaches the caller after the remaining
+     * listeners ran - the lock table's callers are failure-safe (LockTable.end clears the holder in a finally).
+     */
     private void each(Consumer<LockListener> event) {
+        Error fatal = null;
         for (LockListener l : listeners) {
             try {
                 event.accept(l);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 if (!reported) {
                     reported = true;
                     LOG.error("PopLockGuard lock listener failed, listener={} (reported once, later failures dropped)",
                         l.getClass().getSimpleName(), e);
                 }
+            } catch (Error e) {
+                if (fatal == null) {
+                    fatal = e;
+                }
             }
+        }
+        if (fatal != null) {
+            throw fatal;
         }
     }
 
@@ -70,6 +83,11 @@ public final class LockListeners implements LockListener {
     @Override
     public void readFailureConverted(String key, Throwable cause) {
         each(l -> l.readFailureConverted(key, cause));
+    }
+
+    @Override
+    public void readAbandoned(String key) {
+        each(l -> l.readAbandoned(key));
     }
 
     @Override

@@ -17,6 +17,7 @@ public final class LockStats implements LockListener {
     private final Map<ReclaimCause, LongAdder> reclaimed = new EnumMap<>(ReclaimCause.class);
     private final LongAdder strayUnlocks = new LongAdder();
     private final LongAdder readFailuresConverted = new LongAdder();
+    private final LongAdder readsAbandoned = new LongAdder();
     private final LongAdder waitDeadlineExceeded = new LongAdder();
     private final LongAdder parkedNanos = new LongAdder();
     private final LongAdder wakeUps = new LongAdder();
@@ -77,6 +78,11 @@ public final class LockStats implements LockListener {
     }
 
     @Override
+    public void readAbandoned(String key) {
+        readsAbandoned.increment();
+    }
+
+    @Override
     public void wakePops(String key) {
         wakeUps.increment();
     }
@@ -105,6 +111,10 @@ public final class LockStats implements LockListener {
         return readFailuresConverted.sum();
     }
 
+    public long readsAbandoned() {
+        return readsAbandoned.sum();
+    }
+
     public long waitDeadlineExceeded() {
         return waitDeadlineExceeded.sum();
     }
@@ -128,6 +138,8 @@ public final class LockStats implements LockListener {
         m.put("reclaimedReadBound", reclaimed(ReclaimCause.READ_BOUND));
         m.put("reclaimedStockSweep", reclaimed(ReclaimCause.STOCK_SWEEP));
         m.put("reclaimedForced", reclaimed(ReclaimCause.FORCED));
+        m.put("reclaimedOrphaned", reclaimed(ReclaimCause.ORPHANED));
+        m.put("readsAbandoned", readsAbandoned());
         m.put("strayUnlocks", strayUnlocks());
         m.put("syncThrowConverted", readFailuresConverted());
         m.put("waitDeadlineExceeded", waitDeadlineExceeded());

@@ -12,14 +12,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code tryLock(key)}, {@code unLock(key)}) that enforces the invariant of docs/design.md:
  * <ul>
  *   <li>every successful tryLock makes a {@link Lease} owned by the running {@link Segment} (or by none);</li>
- *   <li>when a segment ends, each lease it still HOLDS is reclaimed ({@link #endSegment});</li>
- *   <li>a lease handed to an in-flight store read is BOUND and ends with the read's continuation, or at the read
- *       bound; a lease with no owning segment ends at the unowned bound ({@link #sweep});</li>
+ *   <li>when a segment ends, each store read started under its leases is handed over and each lease it still HOLDS is
+ *       reclaimed ({@link #endSegment});</li>
+ *   <li>a lease handed to an in-flight store read is BOUND: the read's continuation adopts it, or the read bound takes
+ *       it back and the read is abandoned; a lease with no owning segment ends at the unowned bound, one left HELD by
+ *       an ended segment at the next sweep ({@link #sweep});</li>
  *   <li>an unlock never releases another segment's lease ({@link #unLock});</li>
  *   <li>expiry removes only free entries, by CAS to a terminal state, so mutual exclusion always holds.</li>
  * </ul>
- * With the guard disabled the table keeps the stock semantics: no reclaim at segment end, no parking, and the stock
- * recovery of locks older than 60 s, once a minute.
+ * With the guard disabled the table keeps the stock semantics: no parking, no wake-ups, and the stock recovery of
+ * locks older than 60 s, once a minute (segments already running finish by the guard's rules).
  */
 public final class LockTable {
     /** Free entries unused for this long are removed (the stock sweep's age). */
@@ -55,43 +57,132 @@ public final class LockTable {
 
     /** Starts a segment on the calling thread; always pair with {@link #endSegment} in a finally block. */
     public Segment beginSegment(String kind) {
+        return beginSegment(kind, 0);
+    }
+
+    /**
+     * Starts a segment serving a request whose client waits {@code clientWaitsMs} more for the answer (negative:
+     * unknown). A store read handed a lease by this segment (or its continuations) is bounded by that deadline when it
+     * is sooner than popLockGuardReadBoundMs: a pop nobody waits for no longer needs the queue.
+     */
+    public Segment beginRequestSegment(String kind, long clientWaitsMs) {
+        long deadline = 0;
+        if (clientWaitsMs >= 0) {
+            deadline = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(clientWaitsMs);
+            deadline = deadline == 0 ? 1 : deadline; // 0 means "no deadline"
+        }
+        return beginSegment(kind, deadline);
+    }
+
+    /** {@code requestDeadlineNanos}: on the table's clock, 0 for none. */
+    Segment beginSegment(String kind, long requestDeadlineNanos) {
         PerThread t = perThread.get();
-        Segment s = new Segment(segmentIds.incrementAndGet(), kind, t.segment);
+        Segment s = new Segment(segmentIds.incrementAndGet(), kind, t.segment, requestDeadlineNanos);
         t.segment = s;
         t.backoff.reset();
         return s;
     }
 
     /**
-     * Ends the segment: enforces the invariant by reclaiming every lease it still holds, then wakes pops parked
-     * behind locks it failed to take that were released meanwhile (those pops registered in long polling after the
-     * release's own wake-up had already found nobody).
+     * Ends the segment and enforces the invariant for everything it took: store reads started under its leases are
+     * handed over (delivered here if done, else the lease is bound to the read), leases it still holds are
+     * reclaimed, then pops parked behind locks it failed to take that were released meanwhile are woken (they
+     * registered in long polling after the release's own wake-up had found nobody).
+     *
+     * <p>A segment begun with the guard on ends by the guard's rules even if the guard was switched off since:
+     * otherwise its leaked lease would be owned by a finished segment, which no rule of the disabled mode recovers
+     * quickly. Whatever a failure cuts short here is left HELD by an ended segment, which the sweep reclaims as
+     * {@link ReclaimCause#ORPHANED}.
      */
     public void endSegment(Segment s) {
         try {
-            if (!settings.guardEnabled()) {
-                return; // turned off mid-request: stock behaviour, the 60 s sweep recovers what is left
+            try {
+                handOverReads(s);
+            } finally {
+                reclaimHeld(s);
             }
-            for (Lease lease : s.leases()) {
-                // State first, then owner: a continuation adopting a bound lease sets the owner before its
-                // BOUND -> HELD CAS, so seeing HELD here means the owner read below is already the adopter's.
-                if (lease.state() == LeaseState.HELD && lease.owner() == s) {
-                    LockEntry e = entries.get(lease.key());
-                    if (e != null) {
-                        end(e, lease, LeaseState.HELD, LeaseState.RECLAIMED, ReclaimCause.SEGMENT_END);
-                    }
-                }
+            wakePopsParkedBehind(s);
+        } finally {
+            s.markEnded();
+            perThread.get().segment = s.outer();
+        }
+    }
+
+    private void handOverReads(Segment s) {
+        for (Segment.ReadUnderLease r; (r = s.pollRead()) != null; ) {
+            Lease.Stage st = r.lease.stage();
+            if (st.state != LeaseState.HELD || st.owner != s) {
+                r.read.abandon(); // the lease was taken (forced release) before the read could have it
+                continue;
             }
-            List<Segment.FailedLock> failed = s.failedLocks();
-            if (failed != null) {
-                for (Segment.FailedLock f : failed) {
-                    if (f.entry.releaseCount != f.releaseCount) {
-                        listener.wakePops(f.key);
-                    }
-                }
+            if (r.read.isDone()) {
+                // The stock stages run now, on this thread, under the lock; any read or lock they start joins this
+                // segment and is handled by this same loop or the reclaim below.
+                r.read.deliver();
+                continue;
+            }
+            long now = clock.nanoTime();
+            Lease.Stage bound = Lease.Stage.bound(now, readExpiry(s, now), r.read);
+            if (!r.lease.transition(st, bound)) {
+                r.read.abandon();
+                continue;
+            }
+            Lease lease = r.lease;
+            long deadline = s.requestDeadlineNanos();
+            // Every stage of the stock code is attached by now (the segment that started the read has returned), so
+            // whenever the read completes the continuation runs them under the adopted lock.
+            r.read.whenDone(() -> continueAfterRead(lease, bound, deadline));
+        }
+    }
+
+    private long readExpiry(Segment s, long now) {
+        long bound = now + TimeUnit.MILLISECONDS.toNanos(settings.readBoundMs());
+        long deadline = s.requestDeadlineNanos();
+        if (deadline == 0 || deadline - bound >= 0) {
+            return bound;
+        }
+        return deadline - now > 0 ? deadline : now;
+    }
+
+    /** The read completed: a new segment adopts the lease (if it is still the read's) and runs the stock stages. */
+    private void continueAfterRead(Lease lease, Lease.Stage bound, long requestDeadlineNanos) {
+        Segment c = beginSegment("read", requestDeadlineNanos);
+        try {
+            if (lease.transition(bound, Lease.Stage.held(c))) {
+                c.add(lease);
+                bound.read.deliver();
+            } else {
+                // Invariant: a read whose lease was taken never delivers. Whoever took it has abandoned the read
+                // (the pop was answered with nothing read); this discards the result.
+                bound.read.abandon();
             }
         } finally {
-            perThread.get().segment = s.outer();
+            endSegment(c);
+        }
+    }
+
+    private void reclaimHeld(Segment s) {
+        List<Lease> leases = s.leases();
+        for (int i = 0; i < leases.size(); i++) {
+            Lease lease = leases.get(i);
+            Lease.Stage st = lease.stage();
+            if (st.state == LeaseState.HELD && st.owner == s) {
+                LockEntry e = entries.get(lease.key());
+                if (e != null) {
+                    end(e, lease, st, LeaseState.RECLAIMED, ReclaimCause.SEGMENT_END);
+                }
+            }
+        }
+    }
+
+    private void wakePopsParkedBehind(Segment s) {
+        List<Segment.FailedLock> failed = s.failedLocks();
+        if (failed != null) {
+            for (Segment.FailedLock f : failed) {
+                if (f.entry.releaseCount != f.releaseCount) {
+                    listener.wakePops(f.key);
+                }
+            }
         }
     }
 
@@ -106,11 +197,12 @@ public final class LockTable {
         Segment seg = t.segment;
         for (;;) {
             LockEntry e = entryFor(key);
-            long releases = e.releaseCount; // read before the holder, so a release in between is noticed later
+            long releases = e.releaseCount; // read before the holder: see LockEntry.countRelease
             Lease cur = e.holder();
             if (cur == null) {
+                Throwable at = settings.leakStacks() ? new Throwable("queue lock taken here, key=" + key) : null;
                 Lease lease = new Lease(leaseIds.incrementAndGet(), key, seg, clock.nanoTime(),
-                    Thread.currentThread().getId());
+                    Thread.currentThread().getId(), at);
                 if (e.casHolder(null, lease)) {
                     // lastUsedNanos is not touched here: a held entry is never idle, and end() stamps it
                     if (seg != null) {
@@ -128,11 +220,11 @@ public final class LockTable {
             }
             e.contended = true;
             listener.contended(key);
-            if (settings.guardEnabled()) {
-                if (seg != null) {
-                    seg.failedToLock(key, e, releases);
-                }
-                backoff.onFailure(t.backoff, key, e, settings.waitDeadlineMs(), seg != null);
+            // Only a segment's own repeated failures are a waiter: a thread outside every segment (the buffer-merge
+            // scan) fails on hot keys again and again without waiting for them, and must never be slowed down.
+            if (seg != null && settings.guardEnabled()) {
+                seg.failedToLock(key, e, releases);
+                backoff.onFailure(t.backoff, key, e, settings.waitDeadlineMs());
             }
             return false;
         }
@@ -151,9 +243,9 @@ public final class LockTable {
     }
 
     /**
-     * Releases the caller's lease. Invariant (guard on): an unlock never releases someone else's lease - a lease
-     * owned by a segment is released only from that segment (or one nested in it), see {@link #mayRelease}; anything
-     * else is a stray unlock, counted and ignored. With the guard off any unlock releases, as in the stock manager.
+     * Releases the caller's lease. Invariant (guard on): an unlock never releases someone else's lease - see
+     * {@link #mayRelease}; anything else is a stray unlock, counted and ignored. With the guard off any unlock
+     * releases, as in the stock manager.
      */
     public void unLock(String key) {
         LockEntry e = entries.get(key);
@@ -162,46 +254,74 @@ public final class LockTable {
             listener.strayUnlock(key, "notHeld");
             return;
         }
-        if (settings.guardEnabled() && !mayRelease(cur)) {
+        Lease.Stage st = cur.stage();
+        if (!st.state.isLive()) {
+            listener.strayUnlock(key, "alreadyEnded");
+            return;
+        }
+        if (settings.guardEnabled() && !mayRelease(st)) {
             listener.strayUnlock(key, "heldByOther");
             return;
         }
-        LeaseState from = cur.state();
-        if (!from.isLive() || !end(e, cur, from, LeaseState.RELEASED, null)) {
+        if (!end(e, cur, st, LeaseState.RELEASED, null)) {
             listener.strayUnlock(key, "alreadyEnded");
         }
     }
 
     /**
      * Who may release a lease with the guard on: its owning segment (or one nested in it); for a lease taken outside
-     * every segment, any thread outside every segment, as in the stock manager.
+     * every segment, any thread outside every segment, as in the stock manager. A lease a store read carries is
+     * released by nobody: the read's continuation adopts it first.
      */
-    private boolean mayRelease(Lease lease) {
+    private boolean mayRelease(Lease.Stage st) {
+        if (st.state != LeaseState.HELD) {
+            return false;
+        }
         Segment seg = perThread.get().segment;
-        Segment owner = lease.owner();
-        return owner == null ? seg == null : seg != null && seg.isOrEncloses(owner);
+        return st.owner == null ? seg == null : seg != null && seg.isOrEncloses(st.owner);
     }
 
     /**
-     * The one place a lease ends. Whoever wins the state CAS is the only one to clear the holder, so a lease is
-     * released or reclaimed exactly once and the holder is never cleared under a newer lease.
+     * The one place a lease ends. Whoever wins the CAS out of {@code from} is the only one to clear the holder, so a
+     * lease is released or reclaimed exactly once and the holder is never cleared under a newer lease. A lease taken
+     * from a store read abandons the read, so its pop is answered and its late result never delivered.
      */
-    private boolean end(LockEntry e, Lease lease, LeaseState from, LeaseState to, ReclaimCause cause) {
-        if (!lease.transition(from, to)) {
+    private boolean end(LockEntry e, Lease lease, Lease.Stage from, LeaseState to, ReclaimCause cause) {
+        if (!lease.transition(from, Lease.Stage.terminal(to))) {
             return false;
         }
         long now = clock.nanoTime();
-        listener.ended(lease, cause, now - lease.acquiredNanos());
-        e.recordRelease(now);
-        if (!e.casHolder(lease, null)) {
-            throw new IllegalStateException("lock entry holder changed under live lease " + lease);
+        try {
+            // ended() runs while the holder is still set, so a trace orders this end before the next acquire.
+            listener.ended(lease, cause, now - lease.acquiredNanos());
+        } finally {
+            // Invariant: once the CAS is won the holder is cleared, whatever a listener threw; otherwise the key
+            // would stay locked by a dead lease that no unlock, sweep or forced release can end.
+            e.stampUsed(now);
+            if (!e.casHolder(lease, null)) {
+                throw new IllegalStateException("lock entry holder changed under live lease " + lease);
+            }
+            e.countRelease();
+            e.unparkWaiters();
+            if (e.contended && settings.guardEnabled()) {
+                e.contended = false;
+                listener.wakePops(lease.key());
+            }
         }
-        e.unparkWaiters();
-        if (e.contended && settings.guardEnabled()) {
-            e.contended = false;
-            listener.wakePops(lease.key());
+        if (from.state == LeaseState.BOUND) {
+            abandon(from.read);
         }
         return true;
+    }
+
+    /** Answers the stock continuation of a read that lost its lease, in a segment of its own (it may pop on). */
+    private void abandon(PendingRead read) {
+        Segment s = beginSegment("readAbandoned");
+        try {
+            read.abandon();
+        } finally {
+            endSegment(s);
+        }
     }
 
     // ---------------------------------------------------------------- store reads
@@ -213,45 +333,47 @@ public final class LockTable {
     public Lease heldByCurrentThread(String key) {
         LockEntry e = entries.get(key);
         Lease l = e == null ? null : e.holder();
-        if (l == null || l == LockEntry.RETIRED || l.state() != LeaseState.HELD) {
+        if (l == null || l == LockEntry.RETIRED) {
             return null;
         }
-        Segment seg = perThread.get().segment;
-        Segment owner = l.owner();
-        if (owner != null) {
-            return seg != null && seg.isOrEncloses(owner) ? l : null;
+        Lease.Stage st = l.stage();
+        if (st.state != LeaseState.HELD) {
+            return null;
+        }
+        if (st.owner != null) {
+            Segment seg = perThread.get().segment;
+            return seg != null && seg.isOrEncloses(st.owner) ? l : null;
         }
         return l.threadId() == Thread.currentThread().getId() ? l : null;
     }
 
-    /** The owning segment returns while a read it started is in flight: the read now carries the lease. */
-    public boolean bindToRead(Lease lease) {
-        lease.markBound(clock.nanoTime());
-        return lease.transition(LeaseState.HELD, LeaseState.BOUND);
-    }
-
-    /** The read completed: its continuation segment takes over the lease (and reclaims it at its end if unreleased). */
-    public boolean adoptAfterRead(Lease lease, Segment continuation) {
-        lease.setOwner(continuation);
-        if (lease.transition(LeaseState.BOUND, LeaseState.HELD)) {
-            continuation.add(lease);
-            return true;
+    /**
+     * A store read still in flight was started under {@code lease} (held by the calling thread, see
+     * {@link #heldByCurrentThread}). The read is handed over when the segment responsible for the lease ends: not
+     * before, because the stock code attaches its stages to the read's future only after the read call returns.
+     * Returns false for a lease taken outside every segment (there is no segment end to wait for).
+     */
+    public boolean deferRead(Lease lease, PendingRead read) {
+        Lease.Stage st = lease.stage();
+        if (st.state != LeaseState.HELD || st.owner == null) {
+            return false;
         }
-        return false;
+        st.owner.addRead(lease, read); // the owner is in the calling thread's chain: confined to this thread
+        return true;
     }
 
     // ---------------------------------------------------------------- housekeeping
 
     /**
-     * One housekeeping pass. Guard on: reclaims unowned leases past their bound and bound leases whose read outlived
-     * the read bound, and retires idle free entries. Guard off: the stock recovery, every lock older than 60 s.
-     * Never throws for one bad entry; returns the number of entries seen.
+     * One housekeeping pass. Guard on: reclaims unowned leases past their bound, leases left HELD by an ended
+     * segment, and leases whose read outlived its bound; retires idle free entries. Guard off: the stock recovery,
+     * every lock older than 60 s. Each decision is made on one stage snapshot and applied by a CAS on that same
+     * snapshot, so a lease that moved on meanwhile is left alone. Returns the number of entries seen.
      */
     public int sweep() {
         long now = clock.nanoTime();
         boolean guard = settings.guardEnabled();
         long unowned = TimeUnit.MILLISECONDS.toNanos(settings.unownedLeaseMs());
-        long readBound = TimeUnit.MILLISECONDS.toNanos(settings.readBoundMs());
         int seen = 0;
         for (Map.Entry<String, LockEntry> me : entries.entrySet()) {
             seen++;
@@ -269,15 +391,21 @@ public final class LockTable {
                 entries.remove(me.getKey(), e);
                 continue;
             }
-            LeaseState st = l.state();
+            Lease.Stage st = l.stage();
+            ReclaimCause cause = null;
             if (!guard) {
-                if (st.isLive() && now - l.acquiredNanos() > STOCK_RECLAIM_NANOS) {
-                    end(e, l, st, LeaseState.RECLAIMED, ReclaimCause.STOCK_SWEEP);
+                if (st.state.isLive() && now - l.acquiredNanos() > STOCK_RECLAIM_NANOS) {
+                    cause = ReclaimCause.STOCK_SWEEP;
                 }
-            } else if (st == LeaseState.HELD && l.owner() == null && now - l.acquiredNanos() > unowned) {
-                end(e, l, LeaseState.HELD, LeaseState.RECLAIMED, ReclaimCause.UNOWNED_BOUND);
-            } else if (st == LeaseState.BOUND && now - l.boundAtNanos() > readBound) {
-                end(e, l, LeaseState.BOUND, LeaseState.RECLAIMED, ReclaimCause.READ_BOUND);
+            } else if (st.state == LeaseState.HELD) {
+                if (st.owner == null ? now - l.acquiredNanos() > unowned : st.owner.isEnded()) {
+                    cause = st.owner == null ? ReclaimCause.UNOWNED_BOUND : ReclaimCause.ORPHANED;
+                }
+            } else if (st.state == LeaseState.BOUND && now - st.expiresAtNanos >= 0) {
+                cause = ReclaimCause.READ_BOUND;
+            }
+            if (cause != null) {
+                end(e, l, st, LeaseState.RECLAIMED, cause);
             }
         }
         return seen;
@@ -290,8 +418,8 @@ public final class LockTable {
         if (l == null || l == LockEntry.RETIRED) {
             return null;
         }
-        LeaseState st = l.state();
-        return st.isLive() && end(e, l, st, LeaseState.RECLAIMED, ReclaimCause.FORCED) ? l : null;
+        Lease.Stage st = l.stage();
+        return st.state.isLive() && end(e, l, st, LeaseState.RECLAIMED, ReclaimCause.FORCED) ? l : null;
     }
 
     // ---------------------------------------------------------------- views
@@ -305,11 +433,27 @@ public final class LockTable {
             Lease l = e.holder();
             if (l != null && l != LockEntry.RETIRED) {
                 out.add(new LockView(me.getKey(), l.state().name(), l.ownerLabel(),
-                    TimeUnit.NANOSECONDS.toMillis(now - l.acquiredNanos()), e.waiterCount(), l.id()));
+                    TimeUnit.NANOSECONDS.toMillis(now - l.acquiredNanos()), e.waiterCount(), l.id(), takenAt(l)));
             }
         }
         out.sort((a, b) -> Long.compare(b.heldMs, a.heldMs));
         return out;
+    }
+
+    /** The frames of a lease's capture point, skipping the lock table's own. */
+    private static String[] takenAt(Lease l) {
+        Throwable at = l.acquiredAt();
+        if (at == null) {
+            return new String[0];
+        }
+        List<String> frames = new ArrayList<>();
+        for (StackTraceElement f : at.getStackTrace()) {
+            if (frames.isEmpty() && f.getClassName().startsWith(LockTable.class.getPackage().getName())) {
+                continue;
+            }
+            frames.add(f.toString());
+        }
+        return frames.toArray(new String[0]);
     }
 
     public boolean isLocked(String key) {

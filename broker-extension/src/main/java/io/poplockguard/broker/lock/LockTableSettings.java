@@ -10,4 +10,9 @@ public interface LockTableSettings {
     long readBoundMs();
 
     long waitDeadlineMs();
+
+    /** popLockGuardLeakStacks: capture where each lock is taken, so a reclaim can say where it leaked. */
+    default boolean leakStacks() {
+        return false;
+    }
 }

@@ -8,13 +8,16 @@ public final class LockView {
     public final long heldMs;
     public final int waiters;
     public final long leaseId;
+    /** Where the lock was taken (frames, innermost first) when popLockGuardLeakStacks was on; empty otherwise. */
+    public final String[] takenAt;
 
-    LockView(String key, String state, String owner, long heldMs, int waiters, long leaseId) {
+    LockView(String key, String state, String owner, long heldMs, int waiters, long leaseId, String[] takenAt) {
         this.key = key;
         this.state = state;
         this.owner = owner;
         this.heldMs = heldMs;
         this.waiters = waiters;
         this.leaseId = leaseId;
+        this.takenAt = takenAt;
     }
 }

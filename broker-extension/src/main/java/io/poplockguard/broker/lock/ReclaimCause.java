@@ -6,10 +6,13 @@ public enum ReclaimCause {
     SEGMENT_END("segmentEnd"),
     /** A lease taken outside every segment (buffer-merge thread, Local-mode proxy) outlived popLockGuardUnownedLeaseMs. */
     UNOWNED_BOUND("unownedBound"),
-    /** A store read the lease was bound to did not complete within popLockGuardReadBoundMs. */
+    /**
+     * A store read the lease was bound to did not complete within popLockGuardReadBoundMs (or before its pop's client
+     * stopped waiting); the read is abandoned and its pop answered with nothing read.
+     */
     READ_BOUND("readBound"),
-    /** The read completed, but nobody released the lease within the grace after it. */
-    READ_DONE_GRACE("readDoneGrace"),
+    /** The segment responsible for the lease ended without releasing or reclaiming it (its end was cut short). */
+    ORPHANED("orphaned"),
     /** popLockGuardEnable=false: the stock recovery (any lock older than 60 s) applies. */
     STOCK_SWEEP("stockSweep"),
     /** An operator asked for it (admin request, popLockGuardAllowForceRelease=true). */

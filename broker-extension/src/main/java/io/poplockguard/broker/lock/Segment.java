@@ -5,25 +5,33 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * One execution segment: a {@code processRequest} of a wrapped processor, or one continuation of a store read.
- * The invariant (docs/design.md): every lease the segment took is, when the segment ends, released or bound to a read.
+ * One execution segment: a {@code processRequest} of a guarded processor, or one continuation of a store read.
+ * The invariant (docs/design.md): when a segment ends, every lease it took is released, or handed to a store read still
+ * in flight, or reclaimed.
  *
- * <p>A segment is confined to the thread that runs it: only that thread adds leases or ends it, so the lists need no
- * synchronisation. Other threads only read {@link #label()} (final fields).
+ * <p>A segment is confined to the thread that runs it: only that thread adds leases and reads or ends it, so the lists
+ * need no synchronisation. Other threads read only final fields and {@link #isEnded()}.
  */
 public final class Segment {
     private final long id;
     private final String kind;
     private final Segment outer;
+    /** When the request this segment serves stops mattering to its client (System.nanoTime scale); 0: unknown. */
+    private final long requestDeadlineNanos;
     /** Created on the first lease: many segments (acks, pops of an empty queue) never take one. */
     private List<Lease> leases;
+    /** Store reads started under a lease this segment owns, handed over when it ends. */
+    private List<ReadUnderLease> reads;
     /** Keys this segment failed to lock, with the entry's release count at the time, to wake pops it parked. */
     private List<FailedLock> failedLocks;
+    /** Set last thing in endSegment: a lease still HELD by an ended segment is an orphan the sweep reclaims. */
+    private volatile boolean ended;
 
-    Segment(long id, String kind, Segment outer) {
+    Segment(long id, String kind, Segment outer, long requestDeadlineNanos) {
         this.id = id;
         this.kind = kind;
         this.outer = outer;
+        this.requestDeadlineNanos = requestDeadlineNanos;
     }
 
     public String label() {
@@ -38,6 +46,18 @@ public final class Segment {
         return outer;
     }
 
+    long requestDeadlineNanos() {
+        return requestDeadlineNanos;
+    }
+
+    boolean isEnded() {
+        return ended;
+    }
+
+    void markEnded() {
+        ended = true;
+    }
+
     List<Lease> leases() {
         return leases == null ? Collections.<Lease>emptyList() : leases;
     }
@@ -47,6 +67,18 @@ public final class Segment {
             leases = new ArrayList<>(2);
         }
         leases.add(lease);
+    }
+
+    void addRead(Lease lease, PendingRead read) {
+        if (reads == null) {
+            reads = new ArrayList<>(2);
+        }
+        reads.add(new ReadUnderLease(lease, read));
+    }
+
+    /** The next read to hand over, in start order; reads added while handing over are returned too. */
+    ReadUnderLease pollRead() {
+        return reads == null || reads.isEmpty() ? null : reads.remove(0);
     }
 
     /** Remembers the first failure per key: a waiter retrying in a loop adds nothing more. */
@@ -74,6 +106,16 @@ public final class Segment {
             }
         }
         return false;
+    }
+
+    static final class ReadUnderLease {
+        final Lease lease;
+        final PendingRead read;
+
+        ReadUnderLease(Lease lease, PendingRead read) {
+            this.lease = lease;
+            this.read = read;
+        }
     }
 
     static final class FailedLock {

@@ -9,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A failure counts as a repeat when the same thread fails on the same key again within {@link #REPEAT_GAP_NANOS}
  * of its previous failed call returning; the first failure always returns at once, so a pop that just skips a busy
- * queue never waits. The {@link State} is per thread (the table keeps it beside the thread's segment), reset on
- * success and at every segment start.
+ * queue never waits. Only failures inside a segment count (see LockTable.tryLock). The {@link State} is per thread
+ * (the table keeps it beside the thread's segment), reset on success and at every segment start.
  */
 final class WaiterBackoff {
     /** Generous, so a spinning thread preempted on a busy machine still counts as the same wait. */
@@ -45,7 +45,7 @@ final class WaiterBackoff {
      * Called after a failed tryLock. Returns normally (the caller then returns false) after backing off, or throws
      * {@link PopLockWaitTimeoutException} once the thread has waited past the deadline.
      */
-    void onFailure(State s, String key, LockEntry entry, long deadlineMs, boolean inSegment) {
+    void onFailure(State s, String key, LockEntry entry, long deadlineMs) {
         long now = clock.nanoTime();
         boolean repeat = key.equals(s.key) && now - s.lastReturnNanos <= REPEAT_GAP_NANOS;
         if (!repeat) {
@@ -58,7 +58,7 @@ final class WaiterBackoff {
         }
         long waited = now - s.firstFailureNanos;
         long deadline = TimeUnit.MILLISECONDS.toNanos(deadlineMs);
-        if (inSegment && waited >= deadline) {
+        if (waited >= deadline) {
             s.key = null;
             listener.waitDeadlineExceeded(key, waited);
             throw new PopLockWaitTimeoutException(key, TimeUnit.NANOSECONDS.toMillis(waited));
@@ -67,7 +67,7 @@ final class WaiterBackoff {
         if (s.repeats <= YIELDS) {
             Thread.yield();
         } else {
-            long park = inSegment ? Math.min(s.nextParkNanos, deadline - waited) : s.nextParkNanos;
+            long park = Math.min(s.nextParkNanos, deadline - waited);
             s.nextParkNanos = Math.min(s.nextParkNanos * 2, MAX_PARK_NANOS);
             park(key, entry, park);
         }

@@ -36,10 +36,20 @@ public final class SegmentScope {
      */
     public <E extends Exception> RemotingCommand run(String kind, RemotingCommand request,
         Class<? extends CommandCustomHeader> responseHeader, Call<RemotingCommand, E> call) throws E {
+        return run(kind, request, responseHeader, -1, call);
+    }
+
+    /**
+     * One synchronous request whose client waits {@code clientWaitsMs} more for the answer (negative: unknown); a
+     * store read still in flight when that time is up loses its lock (see LockTable.beginSegment).
+     */
+    public <E extends Exception> RemotingCommand run(String kind, RemotingCommand request,
+        Class<? extends CommandCustomHeader> responseHeader, long clientWaitsMs, Call<RemotingCommand, E> call)
+        throws E {
         if (!settings.guardEnabled()) {
             return call.call();
         }
-        Segment segment = table.beginSegment(kind);
+        Segment segment = table.beginRequestSegment(kind, clientWaitsMs);
         try {
             return call.call();
         } catch (PopLockWaitTimeoutException e) {

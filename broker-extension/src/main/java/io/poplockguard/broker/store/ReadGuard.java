@@ -4,8 +4,10 @@ import io.poplockguard.broker.lock.Lease;
 import io.poplockguard.broker.lock.LockListener;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.lock.LockTableSettings;
-import io.poplockguard.broker.lock.Segment;
+import io.poplockguard.broker.lock.PendingRead;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.apache.rocketmq.store.GetMessageResult;
 
@@ -13,12 +15,14 @@ import org.apache.rocketmq.store.GetMessageResult;
  * Guards the store reads the pop path makes while it holds a queue lock (the plugin store routes every
  * {@code getMessageAsync} through here). Two jobs:
  * <ul>
- *   <li>A read that throws, returns no future, or fails is given to the caller as "nothing read" (a completed null
- *       result, which the stock pop code handles), so the stock continuation releases the lock and writes a normal
- *       response (Leak 2). Counted and logged.</li>
- *   <li>A read still in flight when it returns carries the lease (BOUND); its completion runs the stock continuation
- *       inside a new segment that adopts the lease, so the segment invariant covers it. A read that never completes
- *       is reclaimed by the table's read bound (Leak 3).</li>
+ *   <li>A read that throws, returns no future, or fails is given to the caller as "nothing read" (a null result,
+ *       which the stock pop code handles), so the stock continuation releases the lock and writes a normal response
+ *       (Leak 2). Counted and logged.</li>
+ *   <li>A read still in flight when it returns gets its own future for the stock code to chain to, completed only
+ *       when the lock table hands the read over at the end of the segment that holds the lease: right there if the
+ *       read is done by then, otherwise in the continuation segment that adopts the lease when it completes. Either
+ *       way the stock stages run under the lock. A read that outlives its bound loses the lease and is abandoned:
+ *       its pop is answered with nothing read, and its late result is released, never delivered (Leak 3).</li>
  * </ul>
  * Reads by threads that do not hold the queue's lock (pull, PopConsumerService, ...) pass through untouched.
  */
@@ -54,37 +58,76 @@ public final class ReadGuard {
         try {
             f = read.get();
         } catch (Throwable t) {
-            return nothingRead(key, t);
+            return CompletableFuture.completedFuture(nothingRead(key, t));
         }
         if (f == null) {
-            return nothingRead(key, new IllegalStateException("the store returned no future"));
+            return CompletableFuture.completedFuture(nothingRead(key,
+                new IllegalStateException("the store returned no future")));
         }
         if (f.isDone()) {
-            // synchronous read (the common case): the stock continuation runs in the caller's segment
-            return f.isCompletedExceptionally() ? f.handle((r, t) -> nothingReadValue(key, t)) : f;
+            // synchronous read (the common case): the stock stages run in the caller's segment as they are attached
+            return f.isCompletedExceptionally() ? f.handle((r, t) -> nothingRead(key, t)) : f;
         }
-        if (!table.bindToRead(lease)) {
-            return f; // the lease ended meanwhile (reclaimed or released); nothing left to hand over
+        HandedOverRead pending = new HandedOverRead(key, f);
+        if (!table.deferRead(lease, pending)) {
+            // a lock taken outside every segment: no segment end to hand over at; failures still read as nothing
+            return f.handle((r, t) -> t == null ? r : nothingRead(key, t));
         }
-        CompletableFuture<GetMessageResult> out = new CompletableFuture<>();
-        f.whenComplete((result, failure) -> {
-            Segment continuation = table.beginSegment("read");
-            try {
-                table.adoptAfterRead(lease, continuation);
-                out.complete(failure == null ? result : nothingReadValue(key, failure));
-            } finally {
-                table.endSegment(continuation);
-            }
-        });
-        return out;
+        return pending.forStockCode;
     }
 
-    private CompletableFuture<GetMessageResult> nothingRead(String key, Throwable t) {
-        return CompletableFuture.completedFuture(nothingReadValue(key, t));
-    }
-
-    private GetMessageResult nothingReadValue(String key, Throwable t) {
+    private GetMessageResult nothingRead(String key, Throwable t) {
         events.readFailureConverted(key, t);
         return null;
+    }
+
+    /**
+     * One asynchronous read under a lease. {@code forStockCode} is completed exactly once: with the read's outcome by
+     * {@link #deliver} (under the lock), or with nothing read by {@link #abandon} (lock lost), whichever comes first.
+     */
+    private final class HandedOverRead implements PendingRead {
+        private final String key;
+        private final CompletableFuture<GetMessageResult> fromStore;
+        final CompletableFuture<GetMessageResult> forStockCode = new CompletableFuture<>();
+
+        HandedOverRead(String key, CompletableFuture<GetMessageResult> fromStore) {
+            this.key = key;
+            this.fromStore = fromStore;
+        }
+
+        @Override
+        public boolean isDone() {
+            return fromStore.isDone();
+        }
+
+        @Override
+        public void deliver() {
+            GetMessageResult result;
+            try {
+                result = fromStore.join();
+            } catch (CompletionException | CancellationException e) {
+                result = nothingRead(key, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+            // If abandon() won, the result is released by the action it registered; nothing to do here.
+            forStockCode.complete(result);
+        }
+
+        @Override
+        public void abandon() {
+            if (forStockCode.complete(null)) {
+                events.readAbandoned(key);
+                // the result now belongs to nobody: give its mapped buffers back whenever it arrives
+                fromStore.thenAccept(r -> {
+                    if (r != null) {
+                        r.release();
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void whenDone(Runnable action) {
+            fromStore.whenComplete((r, t) -> action.run());
+        }
     }
 }

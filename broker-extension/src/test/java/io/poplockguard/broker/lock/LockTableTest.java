@@ -109,60 +109,21 @@ class LockTableTest {
     }
 
     @Test
-    void leaseBoundToNeverCompletingReadIsReclaimedAtReadBound() {
-        settings.readBoundMs = 500;
-        Segment s = table.beginSegment("pop");
-        assertTrue(table.tryLock(KEY));
-        Lease lease = table.heldByCurrentThread(KEY);
-        assertTrue(table.bindToRead(lease));
-        table.endSegment(s);
-        assertTrue(table.isLocked(KEY), "bound lease survives its segment: the read carries it");
-        clock.advanceMillis(499);
-        table.sweep();
-        assertTrue(table.isLocked(KEY));
-        clock.advanceMillis(2);
-        table.sweep();
-        assertFalse(table.isLocked(KEY));
-        assertEquals(1, stats.reclaimed(ReclaimCause.READ_BOUND));
-        // the read completes late: its continuation cannot adopt, and its unlock is stray
-        Segment late = table.beginSegment("read");
-        assertFalse(table.adoptAfterRead(lease, late));
-        table.unLock(KEY);
-        table.endSegment(late);
-        assertEquals(1, stats.strayUnlocks());
-    }
-
-    @Test
-    void continuationAdoptsBoundLeaseAndReclaimsItIfUnreleased() {
-        Segment s = table.beginSegment("pop");
-        assertTrue(table.tryLock(KEY));
-        Lease lease = table.heldByCurrentThread(KEY);
-        table.bindToRead(lease);
-        table.endSegment(s);
-        Segment c = table.beginSegment("read");
-        assertTrue(table.adoptAfterRead(lease, c));
-        assertSame(lease, table.heldByCurrentThread(KEY));
-        table.endSegment(c);
-        assertFalse(table.isLocked(KEY));
-        assertEquals(1, stats.reclaimed(ReclaimCause.SEGMENT_END));
-    }
-
-    @Test
     void illegalTransitionThrows() {
         assertTrue(table.tryLock(KEY));
         Lease lease = table.heldByCurrentThread(KEY);
         table.unLock(KEY);
         assertEquals(LeaseState.RELEASED, lease.state());
-        assertThrows(IllegalLeaseTransitionException.class, () -> lease.transition(LeaseState.RELEASED, LeaseState.HELD));
-        assertThrows(IllegalLeaseTransitionException.class, () -> lease.transition(LeaseState.HELD, LeaseState.HELD));
+        assertThrows(IllegalLeaseTransitionException.class,
+            () -> lease.transition(lease.stage(), Lease.Stage.held(null)));
+        assertThrows(IllegalLeaseTransitionException.class,
+            () -> lease.transition(Lease.Stage.held(null), Lease.Stage.held(null)));
     }
 
     @Test
     void disabledGuardKeepsStockSemantics() {
         settings.enabled = false;
-        Segment s = table.beginSegment("pop");
-        assertTrue(table.tryLock(KEY));
-        table.endSegment(s);
+        assertTrue(table.tryLock(KEY)); // with the guard off requests run outside segments
         assertTrue(table.isLocked(KEY), "stock: a forgotten lock stays until the sweep");
         clock.advanceMillis(59_000);
         table.sweep();

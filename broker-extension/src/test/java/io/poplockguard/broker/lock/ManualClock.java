@@ -4,7 +4,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A frozen clock that tests move by hand (Netty IdleStateHandlerTest style): no sleeps, no flakiness. */
-final class ManualClock implements LockClock {
+public final class ManualClock implements LockClock {
     private final AtomicLong nanos = new AtomicLong(TimeUnit.HOURS.toNanos(1));
 
     void advanceMillis(long ms) {

@@ -1,7 +1,7 @@
 package io.poplockguard.broker.lock;
 
 /** Mutable settings for tests. */
-final class TestSettings implements LockTableSettings {
+public final class TestSettings implements LockTableSettings {
     volatile boolean enabled = true;
     volatile long unownedLeaseMs = 30_000;
     volatile long readBoundMs = 30_000;
