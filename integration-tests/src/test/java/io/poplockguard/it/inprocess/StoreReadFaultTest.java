@@ -87,6 +87,40 @@ class StoreReadFaultTest {
         }
     }
 
+    /**
+     * Leak 3 with the default bounds: the pop whose read never completes is answered (nothing read) once its client
+     * has stopped waiting for it (poll time + 3 s), not after the 30 s read bound, and the next pop gets the queue.
+     */
+    @Test
+    @Timeout(60)
+    void hungReadIsAnsweredWhenItsClientStopsWaitingAndTheQueueMovesOn() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD + ","
+            + InProcessBroker.FAULTS, "popLockGuardEnable=true", "faultStoreTopic=" + TOPIC);
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            setUp(b);
+            c.updateBrokerConfig("faultStoreReadMode", "neverComplete");
+            long t0 = System.nanoTime();
+            CompletableFuture<PopResult> hung = c.pop(TOPIC, GROUP, 0, 8, 300, false, 20_000);
+            PopResult answer = hung.get(15, TimeUnit.SECONDS);
+            long answeredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            c.updateBrokerConfig("faultStoreReadMode", "none");
+            int delivered = 0;
+            while (delivered < 4 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(15)) {
+                PopResult next = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).get(5, TimeUnit.SECONDS);
+                delivered += next.getPopStatus() == PopStatus.FOUND ? next.getMsgFoundList().size() : 0;
+            }
+            long stallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            System.out.printf("store read hangs, guarded %s: hung pop answered after %d ms (%s), next delivery after "
+                + "%d ms%n", InProcessBroker.version(), answeredMs, answer.getPopStatus(), stallMs);
+            assertTrue(answer.getPopStatus() != PopStatus.FOUND, "the hung pop is answered with nothing read");
+            assertEquals(1, b.guard().stats().reclaimed(ReclaimCause.READ_BOUND));
+            assertEquals(1, b.guard().stats().readsAbandoned());
+            assertEquals(4, delivered);
+            assertTrue(stallMs <= 6_000, "the queue moved on within 6 s, took " + stallMs);
+            assertFalse(b.isQueueLockHeld(TOPIC, GROUP, 0));
+        }
+    }
+
     @Test
     @Timeout(60)
     void slowAsynchronousReadsKeepExclusionAndReleaseTheirLocks() throws Exception {
