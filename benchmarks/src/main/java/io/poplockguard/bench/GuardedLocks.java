@@ -13,13 +13,19 @@ import io.poplockguard.broker.lock.Segment;
  */
 final class GuardedLocks implements Locks {
     /** The defaults of popLockGuardUnownedLeaseMs, popLockGuardReadBoundMs and popLockGuardWaitDeadlineMs. */
-    static final LockTableSettings GUARD_ON = new FixedSettings(true, 30_000, 30_000, 1_000);
+    static final LockTableSettings GUARD_ON = new FixedSettings(true, 30_000, 30_000, 1_000, false);
+    /** The same with popLockGuardLeakStacks=true: every tryLock that succeeds captures its stack. */
+    static final LockTableSettings GUARD_ON_LEAK_STACKS = new FixedSettings(true, 30_000, 30_000, 1_000, true);
 
-    private final LockTable table = new LockTable(LockClock.SYSTEM, GUARD_ON, LockListener.NONE);
+    private final LockTable table;
+
+    GuardedLocks(LockTableSettings settings) {
+        table = new LockTable(LockClock.SYSTEM, settings, LockListener.NONE);
+    }
 
     /** Settings that never change: the live-config plumbing of PopLockGuardConfig is not what is measured. */
-    record FixedSettings(boolean guardEnabled, long unownedLeaseMs, long readBoundMs, long waitDeadlineMs)
-        implements LockTableSettings {
+    record FixedSettings(boolean guardEnabled, long unownedLeaseMs, long readBoundMs, long waitDeadlineMs,
+        boolean leakStacks) implements LockTableSettings {
     }
 
     LockTable table() {

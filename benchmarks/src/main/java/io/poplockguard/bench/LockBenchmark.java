@@ -25,10 +25,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  *   <li>{@code *Request}: the cycle as one pop request does it; for guarded that adds the segment begin/end.
  * </ul>
  *
- * <p>Note for the guarded {@code contended} case: without a segment, a thread failing on the same key again and again
- * is what the guard's back-off exists for (the orderly-ack spin loop), so repeated failures yield and then park.
- * That is the guard's intended behaviour and is part of what this case measures. A new segment resets the back-off,
- * so {@code contendedRequest} never parks.
+ * <p>Failures outside a segment never back off (only a segment's own repeated failures are a waiter), and each
+ * request starts a new segment, so no case here ever yields or parks. {@code guardedLeakStacks} is the guarded table
+ * with popLockGuardLeakStacks=true: its cost is the stack capture on every successful tryLock.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -38,7 +37,7 @@ public class LockBenchmark {
     /** The key all threads of the contended cases fight over. */
     private static final String SHARED_KEY = Keys.key(0);
 
-    @Param({"stock", "guarded"})
+    @Param({"stock", "guarded", "guardedLeakStacks"})
     public String impl;
 
     private Locks locks;

@@ -36,9 +36,11 @@ interface Locks {
             case "stock":
                 return new StockLocks();
             case "guarded":
-                return new GuardedLocks();
+                return new GuardedLocks(GuardedLocks.GUARD_ON);
+            case "guardedLeakStacks":
+                return new GuardedLocks(GuardedLocks.GUARD_ON_LEAK_STACKS);
             default:
-                throw new IllegalArgumentException("impl must be stock or guarded, not " + impl);
+                throw new IllegalArgumentException("impl must be stock, guarded or guardedLeakStacks, not " + impl);
         }
     }
 }

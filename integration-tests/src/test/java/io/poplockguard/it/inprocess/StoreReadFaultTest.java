@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.lock.ReclaimCause;
+import io.poplockguard.broker.lock.LockView;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
@@ -118,6 +120,47 @@ class StoreReadFaultTest {
             assertEquals(4, delivered);
             assertTrue(stallMs <= 6_000, "the queue moved on within 6 s, took " + stallMs);
             assertFalse(b.isQueueLockHeld(TOPIC, GROUP, 0));
+        }
+    }
+
+    /**
+     * popLockGuardLeakStacks, switched on live: the lock a hung read holds shows where the pop path took it, so a leak
+     * on a broker version nobody has seen can be reported with its branch.
+     */
+    @Test
+    @Timeout(60)
+    void leakStacksNameWhereTheLockWasTaken() throws Exception {
+        try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD + ","
+            + InProcessBroker.FAULTS, "popLockGuardEnable=true", "faultStoreTopic=" + TOPIC);
+             PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+            setUp(b);
+            c.updateBrokerConfig("popLockGuardLeakStacks", "true");
+            c.updateBrokerConfig("faultStoreReadMode", "neverComplete");
+            c.pop(TOPIC, GROUP, 0, 8, 300, false, 2_000);
+            long until = System.currentTimeMillis() + 3_000;
+            List<LockView> held = b.guard().lockTable().heldLocks();
+            while (held.isEmpty() && System.currentTimeMillis() < until) {
+                Thread.sleep(20);
+                held = b.guard().lockTable().heldLocks();
+            }
+            assertEquals(1, held.size());
+            String frames = String.join("\n", held.get(0).takenAt);
+            assertTrue(frames.contains("PopMessageProcessor.popMsgFromQueue"), "names the stock branch:\n" + frames);
+
+            c.updateBrokerConfig("popLockGuardLeakStacks", "false");
+            c.updateBrokerConfig("faultStoreReadMode", "none");
+            b.guard().lockTable().forceRelease(held.get(0).key);
+            c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).get(5, TimeUnit.SECONDS);
+            c.updateBrokerConfig("faultStoreReadMode", "neverComplete");
+            c.pop(TOPIC, GROUP, 0, 8, 300, false, 2_000);
+            until = System.currentTimeMillis() + 3_000;
+            held = b.guard().lockTable().heldLocks();
+            while (held.isEmpty() && System.currentTimeMillis() < until) {
+                Thread.sleep(20);
+                held = b.guard().lockTable().heldLocks();
+            }
+            assertEquals(1, held.size());
+            assertEquals(0, held.get(0).takenAt.length, "switched off live: no capture");
         }
     }
 
