@@ -14,7 +14,7 @@ public enum ConfigKey {
     UNOWNED_LEASE_MS("popLockGuardUnownedLeaseMs", Kind.LONG, "30000", 1_000, 3_600_000,
         "a lock taken outside every request (buffer-merge thread, Local-mode proxy) is reclaimed after this"),
     READ_BOUND_MS("popLockGuardReadBoundMs", Kind.LONG, "30000", 100, 3_600_000,
-        "a lock handed to a store read that never completes is reclaimed after this"),
+        "a lock handed to a store read that never completes is reclaimed after this, or sooner once the pop's client stopped waiting"),
     // 1 s: answered well inside the gRPC clients' default 3 s request timeout (proxy hop included), and a burst of
     // waiting acks holds the broker's small ack executor (or a Local-mode proxy's threads) a third as long
     WAIT_DEADLINE_MS("popLockGuardWaitDeadlineMs", Kind.LONG, "1000", 10, 60_000,
