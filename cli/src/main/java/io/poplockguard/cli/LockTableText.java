@@ -28,6 +28,10 @@ final class LockTableText {
         for (JSONObject r : rows) {
             sb.append(String.format(fmt, r.getString("key"), r.getString("state"), r.getLongValue("heldMs"),
                 r.getIntValue("waiters"), r.getString("owner")));
+            JSONArray takenAt = r.getJSONArray("takenAt"); // only with popLockGuardLeakStacks=true
+            for (int f = 0; takenAt != null && f < takenAt.size(); f++) {
+                sb.append(f == 0 ? "    taken at " : "             ").append(takenAt.getString(f)).append('\n');
+            }
         }
         return sb.toString();
     }
