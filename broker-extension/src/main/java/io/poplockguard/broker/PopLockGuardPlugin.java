@@ -106,7 +106,8 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
      * The whole install sequence. Order matters: every lookup (and the not yet published replacement processors)
      * comes first; then the changes, each undone if a later one fails, so the broker is either guarded or stock.
      */
-    private void install() throws ShapeException {
+    private void install() throws Exception {
+        probe("inspect");
         BrokerShape shape = BrokerShape.inspect(context, this);
         PopMessageProcessor pop = shape.popProcessor();
         Object[] stock = shape.stockProcessors();
@@ -123,14 +124,20 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         // 1. the guarded lock manager replaces the stock one (pop processor, its replacement, buffer-merge service)
         PopMessageProcessor.QueueLockManager stockManager = pop.getQueueLockManager();
         GuardedQueueLockManager guarded = new GuardedQueueLockManager(pop, table, config);
+        probe("replace queue lock manager");
         shape.replaceQueueLockManager(guarded, (PopMessageProcessor) replacements[0]);
 
         // 2. every entry into the pop path becomes a segment: the controller's processors (what a Local-mode proxy
         //    calls), long-polling re-runs, and the remoting servers' registrations (same executors)
         try {
+            probe("publish BrokerController processors");
             shape.publishProcessors(replacements);
         } catch (ShapeException e) {
             try {
+                StepProbe p = stepProbe;
+                if (p != null) {
+                    p.beforeUndo("replace queue lock manager");
+                }
                 shape.replaceQueueLockManager(stockManager, (PopMessageProcessor) replacements[0]);
             } catch (ShapeException restoreFailed) {
                 e.addSuppressed(restoreFailed);
@@ -139,21 +146,28 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         }
         List<String> wrapped = new ArrayList<>();
         for (Registration r : registrations) {
+            probe("register " + r.serverName + ":" + r.kind);
             r.server.registerProcessor(r.code, r.replacement, r.executor);
             wrapped.add(r.serverName + ":" + r.kind);
         }
+        probe("stop stock queue lock manager");
         stockManager.shutdown(); // a no-op unless it was already started
+        probe("start guarded queue lock manager");
         guarded.start();
         installedManager = guarded;
 
         // 3. observers of the lock table
+        probe("add lock listeners");
         listeners.add(stats);
         listeners.add(new GuardEventLog());
         listeners.add(new PopWaker(shape.popWakeUp()));
+        probe("open trace file");
         openTrace(config.traceFile());
+        probe("listen to live config changes");
         config.addListener((key, value) -> onLiveChange(key, value));
 
         // 4. the admin requests
+        probe("start admin executor");
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
             new LinkedBlockingQueue<Runnable>(64), r -> {
                 Thread t = new Thread(r, "PopLockGuardAdmin");
@@ -163,10 +177,13 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         executor.allowCoreThreadTimeOut(true);
         adminExecutor = executor;
         LockTableProcessor admin = new LockTableProcessor(table, stats, config, AdminAccess.of(shape.controller()));
-        for (RemotingServer server : shape.remotingServers().values()) {
-            server.registerProcessor(LockTableProcessor.LOCK_TABLE, admin, adminExecutor);
-            server.registerProcessor(LockTableProcessor.FORCE_RELEASE, admin, adminExecutor);
+        for (Map.Entry<String, RemotingServer> server : shape.remotingServers().entrySet()) {
+            probe("register " + server.getKey() + ":lockTable");
+            server.getValue().registerProcessor(LockTableProcessor.LOCK_TABLE, admin, adminExecutor);
+            probe("register " + server.getKey() + ":forceRelease");
+            server.getValue().registerProcessor(LockTableProcessor.FORCE_RELEASE, admin, adminExecutor);
         }
+        probe("mark installed");
         LOG.info("PopLockGuard installed, brokerVersion={}, enabled={}, replaced=[BrokerController.popMessageProcessor,"
                 + " ackMessageProcessor, changeInvisibleTimeProcessor, PopLongPollingService.processor], wrapped={}, {}",
             MQVersion.getVersionDesc(MQVersion.CURRENT_VERSION), config.guardEnabled(), wrapped, shape.describe());
@@ -310,6 +327,27 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
     }
 
     // ------------------------------------------------------------------ for tests and the admin tools
+
+    /**
+     * Test seam: told the name of each install step before it runs; whatever it throws is that step's failure. Null
+     * (the default, and always in production) costs one volatile read per step, at start only.
+     */
+    interface StepProbe {
+        void beforeStep(String step) throws Exception;
+
+        /** Before a step's change is undone. */
+        default void beforeUndo(String step) throws Exception {
+        }
+    }
+
+    static volatile StepProbe stepProbe;
+
+    private static void probe(String step) throws Exception {
+        StepProbe p = stepProbe;
+        if (p != null) {
+            p.beforeStep(step);
+        }
+    }
 
     public boolean isInstalled() {
         return installedManager != null;
