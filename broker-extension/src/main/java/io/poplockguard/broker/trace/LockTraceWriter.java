@@ -31,17 +31,20 @@ public final class LockTraceWriter implements LockListener, Closeable {
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(1_000_000);
     private final AtomicLong dropped = new AtomicLong();
     private final File file;
-    private final BufferedWriter out;
+    private final Sink out;
+    private final Formatter formatter;
     private final Thread writer;
     private volatile boolean closed;
 
     public LockTraceWriter(File file) throws IOException {
+        this(file, fileSink(file), LockTraceWriter::json);
+    }
+
+    /** Tests put a failing sink or formatter in; {@code file} is then only named in messages. */
+    LockTraceWriter(File file, Sink out, Formatter formatter) throws IOException {
         this.file = file;
-        File dir = file.getAbsoluteFile().getParentFile();
-        if (dir != null && !dir.isDirectory() && !dir.mkdirs()) {
-            throw new IOException("cannot create directory " + dir);
-        }
-        this.out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(file, true), StandardCharsets.UTF_8));
+        this.out = out;
+        this.formatter = formatter;
         // A restarted broker appends to the same file with seq and lease ids from 1 again: mark where it starts.
         this.out.write("{\"event\":\"start\",\"millis\":" + System.currentTimeMillis() + "}\n");
         this.out.flush();
@@ -64,20 +67,86 @@ public final class LockTraceWriter implements LockListener, Closeable {
         if (closed) {
             return;
         }
-        StringBuilder sb = new StringBuilder(160);
-        sb.append("{\"seq\":").append(seq.incrementAndGet())
-            .append(",\"nanos\":").append(System.nanoTime())
-            .append(",\"event\":\"").append(event)
-            .append("\",\"key\":\"").append(Json.escape(lease.key()))
-            .append("\",\"lease\":").append(lease.id())
-            .append(",\"owner\":\"").append(Json.escape(lease.ownerLabel())).append('"');
-        if (cause != null) {
-            sb.append(",\"cause\":\"").append(cause.label()).append('"');
-        }
-        sb.append('}');
-        if (!lines.offer(sb.toString())) {
+        TraceEvent e = new TraceEvent(seq.incrementAndGet(), System.nanoTime(), event, lease.key(), lease.id(),
+            lease.ownerLabel(), cause == null ? null : cause.label());
+        if (!lines.offer(formatter.format(e))) {
             dropped.incrementAndGet();
         }
+    }
+
+    /** One lock event, as the lock table reported it. */
+    static final class TraceEvent {
+        final long seq;
+        final long nanos;
+        final String event;
+        final String key;
+        final long lease;
+        final String owner;
+        /** The reclaim cause's label, or null. */
+        final String cause;
+
+        TraceEvent(long seq, long nanos, String event, String key, long lease, String owner, String cause) {
+            this.seq = seq;
+            this.nanos = nanos;
+            this.event = event;
+            this.key = key;
+            this.lease = lease;
+            this.owner = owner;
+            this.cause = cause;
+        }
+    }
+
+    /** Turns an event into its JSON line (without the newline). */
+    interface Formatter {
+        String format(TraceEvent e);
+    }
+
+    static String json(TraceEvent e) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append("{\"seq\":").append(e.seq)
+            .append(",\"nanos\":").append(e.nanos)
+            .append(",\"event\":\"").append(e.event)
+            .append("\",\"key\":\"").append(Json.escape(e.key))
+            .append("\",\"lease\":").append(e.lease)
+            .append(",\"owner\":\"").append(Json.escape(e.owner)).append('"');
+        if (e.cause != null) {
+            sb.append(",\"cause\":\"").append(e.cause).append('"');
+        }
+        return sb.append('}').toString();
+    }
+
+    /** Where the lines go: the trace file, appended to. */
+    interface Sink {
+        void write(String s) throws IOException;
+
+        void flush() throws IOException;
+
+        void close() throws IOException;
+    }
+
+    private static Sink fileSink(File file) throws IOException {
+        File dir = file.getAbsoluteFile().getParentFile();
+        if (dir != null && !dir.isDirectory() && !dir.mkdirs()) {
+            throw new IOException("cannot create directory " + dir);
+        }
+        BufferedWriter w = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(file, true),
+            StandardCharsets.UTF_8));
+        return new Sink() {
+            @Override
+            public void write(String s) throws IOException {
+                w.write(s);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                w.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                w.close();
+            }
+        };
     }
 
     private void drain() {
@@ -88,8 +157,7 @@ public final class LockTraceWriter implements LockListener, Closeable {
                     out.flush();
                     continue;
                 }
-                out.write(line);
-                out.write('\n');
+                out.write(line + '\n');
             }
         } catch (IOException | InterruptedException e) {
             LOG.warn("PopLockGuard trace writer stopped, file={}, error={}", file, e.toString());
