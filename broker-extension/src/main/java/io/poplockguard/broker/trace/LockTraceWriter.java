@@ -173,6 +173,22 @@ public final class LockTraceWriter implements LockListener, Closeable {
         }
     }
 
+    // ------------------------------------------------------------------ for tests
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Lines (events) waiting for the writer thread. */
+    int queued() {
+        return lines.size();
+    }
+
+    /** Lines lost: queue full, or (see drain) a line that could not be written. */
+    long dropped() {
+        return dropped.get();
+    }
+
     /** Writes out what is queued and closes the file. */
     @Override
     public void close() {
