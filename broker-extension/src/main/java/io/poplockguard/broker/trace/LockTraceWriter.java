@@ -19,7 +19,14 @@ import org.apache.rocketmq.logging.org.slf4j.LoggerFactory;
 
 /**
  * popLockGuardTraceFile: every acquire, release and reclaim as a JSON line, for the harness's mutual-exclusion
- * checker. Lines are queued and written by one daemon thread, so the pop path never does file I/O.
+ * checker. Events are queued and formatted and written by one daemon thread, so the pop path never does file I/O
+ * and never formats.
+ *
+ * <p>Failures never reach the lock table. A line that cannot be formatted is dropped and counted (the first one is
+ * logged at WARN) and the writer goes on. Anything else that stops the writer thread - the file cannot be written
+ * (IOException, checked or not), an Error - closes the trace at once: producers see {@code closed} and neither
+ * capture nor queue another event, the queued ones are counted as dropped, and one ERROR names the file and the
+ * cause. A trace closed normally ends with {@code {"event":"dropped","count":N}} if it lost any line.
  *
  * <p>Ordering: {@code seq} is taken inside the lock table's callbacks, which run after the holder is set (acquire)
  * and before it is cleared (end); sorting by seq therefore orders each release before the next acquire of its key.
@@ -28,7 +35,7 @@ import org.apache.rocketmq.logging.org.slf4j.LoggerFactory;
 public final class LockTraceWriter implements LockListener, Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerName.BROKER_LOGGER_NAME);
     private final AtomicLong seq = new AtomicLong();
-    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(1_000_000);
+    private final LinkedBlockingQueue<TraceEvent> events = new LinkedBlockingQueue<>(1_000_000);
     private final AtomicLong dropped = new AtomicLong();
     private final File file;
     private final Sink out;
@@ -46,8 +53,13 @@ public final class LockTraceWriter implements LockListener, Closeable {
         this.out = out;
         this.formatter = formatter;
         // A restarted broker appends to the same file with seq and lease ids from 1 again: mark where it starts.
-        this.out.write("{\"event\":\"start\",\"millis\":" + System.currentTimeMillis() + "}\n");
-        this.out.flush();
+        try {
+            this.out.write("{\"event\":\"start\",\"millis\":" + System.currentTimeMillis() + "}\n");
+            this.out.flush();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
         this.writer = new Thread(this::drain, "PopLockGuardTraceWriter");
         this.writer.setDaemon(true);
         this.writer.start();
@@ -67,14 +79,15 @@ public final class LockTraceWriter implements LockListener, Closeable {
         if (closed) {
             return;
         }
+        // the lease's owner changes over its life: what goes in the line is captured now, formatted later
         TraceEvent e = new TraceEvent(seq.incrementAndGet(), System.nanoTime(), event, lease.key(), lease.id(),
             lease.ownerLabel(), cause == null ? null : cause.label());
-        if (!lines.offer(formatter.format(e))) {
+        if (!events.offer(e)) {
             dropped.incrementAndGet();
         }
     }
 
-    /** One lock event, as the lock table reported it. */
+    /** One lock event, as the lock table reported it: what its trace line says. */
     static final class TraceEvent {
         final long seq;
         final long nanos;
@@ -151,25 +164,57 @@ public final class LockTraceWriter implements LockListener, Closeable {
 
     private void drain() {
         try {
-            while (!closed || !lines.isEmpty()) {
-                String line = lines.poll(100, TimeUnit.MILLISECONDS);
-                if (line == null) {
+            boolean formatFailureLogged = false;
+            while (!closed || !events.isEmpty()) {
+                TraceEvent e = events.poll(100, TimeUnit.MILLISECONDS);
+                if (e == null) {
                     out.flush();
+                    continue;
+                }
+                String line;
+                try {
+                    line = formatter.format(e);
+                } catch (RuntimeException formatFailure) {
+                    // this line only: the file is fine, the next line may well be
+                    dropped.incrementAndGet();
+                    if (!formatFailureLogged) {
+                        formatFailureLogged = true;
+                        LOG.warn("PopLockGuard trace line dropped, it could not be formatted (logged once, later ones"
+                            + " are only counted), file={}, key={}, error={}", file, e.key, formatFailure.toString(),
+                            formatFailure);
+                    }
                     continue;
                 }
                 out.write(line + '\n');
             }
-        } catch (IOException | InterruptedException e) {
-            LOG.warn("PopLockGuard trace writer stopped, file={}, error={}", file, e.toString());
-        } finally {
-            try {
-                if (dropped.get() > 0) {
-                    out.write("{\"event\":\"dropped\",\"count\":" + dropped.get() + "}\n");
-                }
-                out.close();
-            } catch (IOException ignored) {
-                // nothing more can be done for a trace file that cannot be closed
+            if (dropped.get() > 0) {
+                out.write("{\"event\":\"dropped\",\"count\":" + dropped.get() + "}\n");
             }
+            out.close();
+        } catch (Throwable t) {
+            stop(t);
+        }
+    }
+
+    /** The writer thread cannot go on: the trace ends here, once, and says so. */
+    private void stop(Throwable cause) {
+        closed = true; // first: producers stop capturing and queueing at once
+        int lost = events.size();
+        events.clear();
+        long total = dropped.addAndGet(lost);
+        LOG.error("PopLockGuard trace writer stopped, no more lock events are traced and the file ends here, file={},"
+            + " droppedLines={}, error={}", file, total, String.valueOf(cause), cause);
+        closeQuietly();
+        if (cause instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            out.close();
+        } catch (Throwable ignored) {
+            // the file is already reported as broken, or was never written
         }
     }
 
@@ -179,17 +224,17 @@ public final class LockTraceWriter implements LockListener, Closeable {
         return closed;
     }
 
-    /** Lines (events) waiting for the writer thread. */
+    /** Events waiting for the writer thread. */
     int queued() {
-        return lines.size();
+        return events.size();
     }
 
-    /** Lines lost: queue full, or (see drain) a line that could not be written. */
+    /** Lines lost: queue full, a line that could not be formatted, the queue left when the writer stopped. */
     long dropped() {
         return dropped.get();
     }
 
-    /** Writes out what is queued and closes the file. */
+    /** Writes out what is queued and closes the file (at once if the writer already stopped). */
     @Override
     public void close() {
         closed = true;
