@@ -82,7 +82,7 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
     private final LockListeners listeners = new LockListeners();
     private final LockTable table = new LockTable(LockClock.SYSTEM, config, listeners);
     private final ReadGuard readGuard = new ReadGuard(table, config, listeners);
-    /** Null while the broker runs stock (not started, or the shape check failed). */
+    /** Null unless the install completed: not started yet, install failed and undone, or only PARTIALLY installed. */
     private volatile GuardedQueueLockManager installedManager;
     private volatile LockTraceWriter traceWriter;
     /** Whether live config changes are acted on: only once installed (an undone install turns it off again). */
