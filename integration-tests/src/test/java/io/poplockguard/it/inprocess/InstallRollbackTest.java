@@ -96,9 +96,16 @@ class InstallRollbackTest {
             b.createTopic("rollback-topic", 1);
             b.createGroup("rollback-group", false);
             b.put("rollback-topic", 0, 3);
-            PopResult r = c.pop("rollback-topic", "rollback-group", 0, 8, 0, false, 3_000).get(5, TimeUnit.SECONDS);
-            assertEquals(PopStatus.FOUND, r.getPopStatus(), r.toString());
-            assertEquals(3, r.getMsgFoundList().size());
+            // a stock 5.3.0 broker sometimes answers a fresh group's pop POLLING_NOT_FOUND with messages in the queue
+            // (seen on a broker without the plugin too): a few pops, counted, not timed
+            int delivered = 0;
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 10 && delivered < 3; i++) {
+                PopResult r = c.pop("rollback-topic", "rollback-group", 0, 8, 0, false, 3_000).get(5, TimeUnit.SECONDS);
+                answers.add(r.getPopStatus().name());
+                delivered += r.getPopStatus() == PopStatus.FOUND ? r.getMsgFoundList().size() : 0;
+            }
+            assertEquals(3, delivered, answers.toString());
             assertFalse(b.isQueueLockHeld("rollback-topic", "rollback-group", 0));
         }
     }
