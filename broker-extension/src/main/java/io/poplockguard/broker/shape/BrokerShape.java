@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import org.apache.rocketmq.common.Pair;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.broker.longpolling.PopLongPollingService;
 import org.apache.rocketmq.broker.processor.AckMessageProcessor;
@@ -131,7 +133,7 @@ public final class BrokerShape {
      * is allocated without running a constructor (the stock constructors build services of their own) and gets
      * every instance field of the stock class and its superclasses copied from {@code stock}. All the stock fields
      * are final references in every supported version, so the two stay one processor with two faces; only the
-     * methods the replacement overrides differ. Nothing in the broker changes until {@link #publishProcessors}.
+     * methods the replacement overrides differ. Nothing in the broker changes until {@link #publishControllerProcessors}.
      */
     public static <T> T sharedStateCopy(Class<T> replacement, Object stock) throws ShapeException {
         Class<?> stockClass = stock.getClass();
@@ -170,34 +172,93 @@ public final class BrokerShape {
     }
 
     /**
-     * Puts the replacements in the BrokerController's processor fields (what {@code getPopMessageProcessor()} and
-     * friends return to every caller, a Local-mode proxy included) and makes the pop long-polling service re-run
-     * parked pops through the pop replacement. All or nothing: a failure restores what was there.
+     * Puts {@code processors} (the pop, ack and change-invisible-time ones, in this order) in the BrokerController's
+     * processor fields: what {@code getPopMessageProcessor()} and friends return to every caller, a Local-mode proxy
+     * included. All or nothing: a failure (of any kind) restores what was there. Called with the stock processors, it
+     * undoes the publication.
      */
-    public void publishProcessors(Object[] replacements) throws ShapeException {
-        Object[] stock = stockProcessors();
-        NettyRequestProcessor stockPolling = longPollingProcessor();
+    public void publishControllerProcessors(Object[] processors) throws ShapeException {
+        Object[] before = stockProcessors();
         try {
             for (int i = 0; i < processorFields.length; i++) {
-                write(processorFields[i], controller, replacements[i]);
+                write(processorFields[i], controller, processors[i]);
             }
-            if (controller.getPopMessageProcessor() != replacements[0]
-                || controller.getAckMessageProcessor() != replacements[1]
-                || controller.getChangeInvisibleTimeProcessor() != replacements[2]) {
-                throw new ShapeException("the BrokerController's processor getters do not return the replacements");
+            if (controller.getPopMessageProcessor() != processors[0]
+                || controller.getAckMessageProcessor() != processors[1]
+                || controller.getChangeInvisibleTimeProcessor() != processors[2]) {
+                throw new ShapeException("the BrokerController's processor getters do not return the processors written");
             }
-            write(longPollingProcessorField, longPollingService, replacements[0]);
-        } catch (ShapeException e) {
+        } catch (ShapeException | RuntimeException | LinkageError e) {
             try {
                 for (int i = 0; i < processorFields.length; i++) {
-                    write(processorFields[i], controller, stock[i]);
+                    write(processorFields[i], controller, before[i]);
                 }
-                write(longPollingProcessorField, longPollingService, stockPolling);
-            } catch (ShapeException restoreFailed) {
+            } catch (ShapeException | RuntimeException | LinkageError restoreFailed) {
                 e.addSuppressed(restoreFailed);
             }
             throw e;
         }
+    }
+
+    /** Makes the pop long-polling service re-run parked pops through {@code processor} (PopLongPollingService.processor). */
+    public void setLongPollingProcessor(NettyRequestProcessor processor) throws ShapeException {
+        write(longPollingProcessorField, longPollingService, processor);
+    }
+
+    /**
+     * Takes back a registration made on {@code server} for {@code code}: registers {@code previous} again, or, when
+     * there was none, removes the code from the server's processor table (NettyRemotingAbstract.processorTable), so
+     * the server answers it as before. A server without that table gets its default processor for the code, which
+     * answers an unknown code the same way.
+     */
+    public static void restoreRegistration(RemotingServer server, int code,
+        Pair<NettyRequestProcessor, ExecutorService> previous) throws ShapeException {
+        NettyRequestProcessor expected;
+        if (previous != null) {
+            server.registerProcessor(code, previous.getObject1(), previous.getObject2());
+            expected = previous.getObject1();
+        } else {
+            Map<?, ?> table = processorTable(server);
+            if (table != null) {
+                table.remove(code);
+                expected = null;
+            } else {
+                Pair<NettyRequestProcessor, ExecutorService> fallback = server.getDefaultProcessorPair();
+                if (fallback == null) {
+                    throw new ShapeException(server.getClass().getName() + " has neither a processorTable to remove "
+                        + "request code " + code + " from nor a default processor");
+                }
+                server.registerProcessor(code, fallback.getObject1(), fallback.getObject2());
+                expected = fallback.getObject1();
+            }
+        }
+        Pair<NettyRequestProcessor, ExecutorService> now = server.getProcessorPair(code);
+        if ((now == null ? null : now.getObject1()) != expected) {
+            throw new ShapeException("restoring the registration of request code " + code + " on "
+                + server.getClass().getName() + " did not take effect");
+        }
+    }
+
+    /** The server's request-code table (NettyRemotingAbstract.processorTable), or null if it has none. */
+    private static Map<?, ?> processorTable(RemotingServer server) throws ShapeException {
+        for (Class<?> c = server.getClass(); c != null; c = c.getSuperclass()) {
+            Field f;
+            try {
+                f = c.getDeclaredField("processorTable");
+            } catch (NoSuchFieldException e) {
+                continue;
+            }
+            if (!Map.class.isAssignableFrom(f.getType()) || Modifier.isStatic(f.getModifiers())) {
+                return null;
+            }
+            try {
+                f.setAccessible(true);
+                return (Map<?, ?>) f.get(server);
+            } catch (IllegalAccessException | RuntimeException e) {
+                throw new ShapeException("cannot read " + c.getName() + ".processorTable: " + e, e);
+            }
+        }
+        return null;
     }
 
     private static Object readField(Field f, Object target) throws ShapeException {
@@ -288,7 +349,8 @@ public final class BrokerShape {
 
     /**
      * Puts {@code manager} in the pop processor, in its replacement and in the buffer-merge service, which keeps its
-     * own reference. All or neither: two managers in use at once would mean two lock tables, so a failure restores the stock one.
+     * own reference. All or neither: two managers in use at once would mean two lock tables, so a failure (of any kind)
+     * restores the one that was there. Called with the stock manager, it undoes the replacement.
      */
     public void replaceQueueLockManager(PopMessageProcessor.QueueLockManager manager, PopMessageProcessor popReplacement)
         throws ShapeException {
@@ -300,12 +362,12 @@ public final class BrokerShape {
             if (popProcessor.getQueueLockManager() != manager) {
                 throw new ShapeException("PopMessageProcessor.getQueueLockManager() does not return the replaced manager");
             }
-        } catch (ShapeException e) {
+        } catch (ShapeException | RuntimeException | LinkageError e) {
             try {
                 write(popLockManagerField, popProcessor, stock);
                 write(popLockManagerField, popReplacement, stock);
                 write(mergeLockManagerField, bufferMergeService, stock);
-            } catch (ShapeException restoreFailed) {
+            } catch (ShapeException | RuntimeException | LinkageError restoreFailed) {
                 e.addSuppressed(restoreFailed);
             }
             throw e;

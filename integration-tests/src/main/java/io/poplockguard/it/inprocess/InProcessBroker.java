@@ -84,7 +84,8 @@ public final class InProcessBroker implements AutoCloseable {
 
     /**
      * Starts a broker with these broker.conf lines ("key=value"). A free port can be taken by another process between
-     * choosing it and binding it, so a bind failure is retried with fresh ports (three attempts).
+     * choosing it and binding it (the HA port, chosen the same way, too: "Address already in use" from the store's
+     * HA service), so a bind failure is retried with fresh ports (three attempts).
      */
     public static InProcessBroker start(String... confLines) throws Exception {
         Properties p = new Properties();
@@ -96,11 +97,20 @@ public final class InProcessBroker implements AutoCloseable {
             try {
                 return new InProcessBroker(p);
             } catch (Exception e) {
-                if (attempt >= 3 || !String.valueOf(e.getMessage()).contains("Failed to bind")) {
+                if (attempt >= 3 || !isBindFailure(e)) {
                     throw e;
                 }
             }
         }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).contains("Failed to bind")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** ACL 2.0 (5.3+) settings in the conf: the broker then gets an AuthConfig, as BrokerStartup would build it. */
