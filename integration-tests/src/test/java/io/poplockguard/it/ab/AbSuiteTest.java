@@ -1,5 +1,6 @@
 package io.poplockguard.it.ab;
 
+import static io.poplockguard.it.ab.AbSuites.assertAsyncReadsGuarded;
 import static io.poplockguard.it.ab.AbSuites.assertFifoAckWaitParked;
 import static io.poplockguard.it.ab.AbSuites.assertGuardedInvariants;
 import static io.poplockguard.it.ab.AbSuites.assertSeedLeakFixed;
@@ -120,6 +121,21 @@ class AbSuiteTest {
             scenario("store-read-throws.jsonl"), null);
         report("store-read-throws-5.5.0", r);
         assertStoreReadFailureHandled(r);
+    }
+
+    /**
+     * Store reads completing on another thread, at random delays of 0..50 ms and then all at 0 (the future completes
+     * around the time the pop attaches its continuation), under 4 orderly and 4 non-orderly consumers over 4 queues
+     * while more is produced. Guarded: exclusion, every message acked, order, no lock left (stock only reported).
+     */
+    @Test
+    @Timeout(300)
+    void asyncStoreReads() throws Exception {
+        AbResult r = runner.run("async store reads (faultStoreReadMode=async), orderly + non-orderly consumers",
+            ClusterSpec.of("5.5.0").withFaultStore(), scenario("async-store-reads.jsonl"), null);
+        report("async-store-reads-5.5.0", r);
+        System.out.println(r.summary());
+        assertAsyncReadsGuarded(r);
     }
 
     @Test

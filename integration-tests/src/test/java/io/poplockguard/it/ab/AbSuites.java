@@ -1,5 +1,6 @@
 package io.poplockguard.it.ab;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,28 @@ public final class AbSuites {
         assertTrue(r.guarded.duplicates <= r.stock.duplicates, "duplicates: guarded " + r.guarded.duplicates
             + ", stock " + r.stock.duplicates);
         assertGuardedInvariants(r);
+    }
+
+    /**
+     * Store reads that complete on another thread (the async fault mode, or a tiered store), under concurrent orderly and
+     * non-orderly consumers: the guarded broker keeps mutual exclusion (its lock trace), every produced message is
+     * acked at least once, the orderly group gets each message group in order, and no lock is held at quiescence.
+     * Every claim is checked and each failed one reported (assertAll).
+     */
+    public static void assertAsyncReadsGuarded(AbResult r) {
+        java.util.Set<String> unacked = r.guarded.unacked();
+        assertAll("guarded, store reads completing asynchronously: " + r.summary(),
+            () -> assertTrue(r.exclusion.violations.isEmpty(), "guarded: 0 exclusion violations in the lock trace: "
+                + r.exclusion),
+            () -> assertTrue(unacked.isEmpty(), "guarded: every produced message acked at least once; unacked "
+                + unacked.size() + " of " + r.guarded.produced.size() + ", first " + first(unacked, 10)),
+            () -> assertEquals(0, r.guarded.orderViolations, "guarded: orderly group order per message group"),
+            () -> assertTrue(r.lockTablesEmpty() && r.exclusion.liveAtEnd.isEmpty(),
+                "guarded: lock table empty at quiescence: " + r.heldAtEnd + ", live in the trace " + r.exclusion.liveAtEnd));
+    }
+
+    private static List<String> first(java.util.Set<String> keys, int n) {
+        return keys.stream().limit(n).collect(java.util.stream.Collectors.toList());
     }
 
     public static List<Op> scenario(String name) throws Exception {
