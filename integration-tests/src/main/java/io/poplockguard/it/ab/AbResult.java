@@ -69,6 +69,10 @@ public final class AbResult {
             row(sb, "store reads faulted (fault store)", String.valueOf(stock.storeFaultsInjected),
                 String.valueOf(guarded.storeFaultsInjected));
         }
+        if (stock.tieredReads >= 0 || guarded.tieredReads >= 0) {
+            row(sb, "reads served from the tiered store's files", String.valueOf(stock.tieredReads),
+                String.valueOf(guarded.tieredReads));
+        }
         row(sb, "mutual exclusion (trace)", "-", exclusion.toString());
         row(sb, "locks held at the end", "-", heldAtEnd);
         row(sb, "guard counters", "-", cell(guardedCounters));
@@ -83,13 +87,14 @@ public final class AbResult {
         return String.format("%s on %s: delivered/produced stock %d/%d guarded %d/%d; acked stock %s guarded %s; "
                 + "exclusion violations (guarded trace) %d of %d lock events, live at end %d; order violations stock %d "
                 + "guarded %d; duplicates stock %d guarded %d; unanswered pops/acks stock %d/%d guarded %d/%d; "
-                + "store reads faulted stock %d guarded %d; locks held at end %s; guard counters %s; "
-                + "run time stock %.1f s guarded %.1f s",
+                + "store reads faulted stock %d guarded %d; tiered-store reads stock %d guarded %d; locks held at end %s; "
+                + "guard counters %s; run time stock %.1f s guarded %.1f s",
             scenario, version, stock.delivered.size(), stock.produced.size(), guarded.delivered.size(),
             guarded.produced.size(), acked(stock), acked(guarded), exclusion.violations.size(), exclusion.events,
             exclusion.liveAtEnd.size(), stock.orderViolations, guarded.orderViolations, stock.duplicates,
             guarded.duplicates, stock.unansweredPops, stock.unansweredAcks, guarded.unansweredPops,
-            guarded.unansweredAcks, stock.storeFaultsInjected, guarded.storeFaultsInjected, heldAtEnd,
+            guarded.unansweredAcks, stock.storeFaultsInjected, guarded.storeFaultsInjected, stock.tieredReads,
+            guarded.tieredReads, heldAtEnd,
             guardedCounters, stock.durationMs / 1000.0, guarded.durationMs / 1000.0);
     }
 

@@ -31,6 +31,11 @@ public final class RunResult {
     public double brokerCpuSeconds;
     /** Reads the test fault store faulted over the run (faultStoreInjected, all brokers); -1 without a fault store. */
     public volatile long storeFaultsInjected = -1;
+    /**
+     * Reads RocketMQ's tiered store served from its files over the run (its fetcher logs one INFO line per read of
+     * the tiered files: "MessageFetcher#getMessageFromTieredStoreAsync"), all brokers; -1 without a tiered store.
+     */
+    public volatile long tieredReads = -1;
     public long durationMs;
     /** Produced messages that belong to a message group (produce with messageGroups): key -> group and sequence. */
     public final Map<String, GroupSeq> groupSeqs = new ConcurrentHashMap<>();

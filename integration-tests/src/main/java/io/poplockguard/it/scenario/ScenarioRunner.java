@@ -90,7 +90,29 @@ public final class ScenarioRunner implements AutoCloseable {
         result.durationMs = elapsedMs();
         result.brokerCpuSeconds = cpu() - cpu0;
         result.storeFaultsInjected = storeFaultsInjected();
+        if (cluster.spec().tieredStore()) {
+            result.tieredReads = tieredReads();
+        }
         return result;
+    }
+
+    /** Lines of the tiered store's log that record a read of its files, summed over the brokers (-1 if unreadable). */
+    private long tieredReads() throws InterruptedException {
+        Thread.sleep(500); // the broker's log appenders are asynchronous
+        long sum = 0;
+        for (int i = 0; i < cluster.brokerCount(); i++) {
+            Path home = cluster.brokerHome(i);
+            Path log = home == null ? null : home.resolve("logs/rocketmqlogs/tiered_store.log");
+            if (log == null || !Files.isRegularFile(log)) {
+                return -1;
+            }
+            try (java.util.stream.Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+                sum += lines.filter(l -> l.contains("MessageFetcher#getMessageFromTieredStoreAsync, topic=")).count();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return -1;
+            }
+        }
+        return sum;
     }
 
     /** The fault store's faultStoreInjected summed over the brokers; -1 when no broker has the fault store. */
@@ -542,6 +564,14 @@ public final class ScenarioRunner implements AutoCloseable {
                 } catch (MQClientException | org.apache.rocketmq.remoting.exception.RemotingException e) {
                     // the topic's route reaches the name server a moment after it is created; a restarting broker
                     if (System.currentTimeMillis() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                } catch (org.apache.rocketmq.client.exception.MQBrokerException e) {
+                    // a busy broker's flow control (SYSTEM_BUSY, e.g. TIMEOUT_CLEAN_QUEUE on a loaded machine) stores
+                    // nothing: send again, as a producer's retry would
+                    if (e.getResponseCode() != org.apache.rocketmq.remoting.protocol.ResponseCode.SYSTEM_BUSY
+                        || System.currentTimeMillis() > deadline) {
                         throw e;
                     }
                     Thread.sleep(200);

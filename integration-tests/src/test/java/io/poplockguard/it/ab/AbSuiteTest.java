@@ -138,6 +138,23 @@ class AbSuiteTest {
         assertAsyncReadsGuarded(r);
     }
 
+    /**
+     * The same claims with RocketMQ's own tiered store (rocketmq-tiered-store, local-file backend) as the store below
+     * the guard ({@code messageStorePlugIn=PopLockGuardPlugin,TieredMessageStore}, stock: the tiered store alone),
+     * serving every pop read from its files asynchronously ({@code tieredStorageLevel=FORCE}, no read-ahead cache).
+     */
+    @Test
+    @Timeout(300)
+    void tieredStoreReads() throws Exception {
+        AbResult r = runner.run("RocketMQ tiered store (local files, FORCE), orderly + non-orderly consumers",
+            ClusterSpec.of("5.5.0").withTieredStore(), scenario("tiered-store-reads.jsonl"), null);
+        report("tiered-store-reads-5.5.0", r);
+        System.out.println(r.summary());
+        assertTrue(r.guarded.tieredReads > 0, "guarded: pops were served from the tiered store's files ("
+            + r.guarded.tieredReads + " reads)");
+        assertAsyncReadsGuarded(r);
+    }
+
     @Test
     @Timeout(300)
     void orderlyAckContentionCpu() throws Exception {
