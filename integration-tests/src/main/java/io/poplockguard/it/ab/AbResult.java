@@ -13,15 +13,18 @@ public final class AbResult {
     public final TraceExclusionChecker.Report exclusion;
     /** Locks the guarded brokers still held after the run ("[]" each when none). */
     public final String heldAtEnd;
+    /** The guard's counters on each guarded broker after the run (the lock-table request's JSON object). */
+    public final String guardedCounters;
 
     AbResult(String scenario, String version, RunResult stock, RunResult guarded,
-        TraceExclusionChecker.Report exclusion, String heldAtEnd) {
+        TraceExclusionChecker.Report exclusion, String heldAtEnd, String guardedCounters) {
         this.scenario = scenario;
         this.version = version;
         this.stock = stock;
         this.guarded = guarded;
         this.exclusion = exclusion;
         this.heldAtEnd = heldAtEnd;
+        this.guardedCounters = guardedCounters;
     }
 
     /** True when every guarded broker's lock table was empty after the run. */
@@ -37,6 +40,9 @@ public final class AbResult {
         row(sb, "stall: drain start -> first delivery", ms(stock.stallMs), ms(guarded.stallMs));
         row(sb, "delivered / produced", stock.delivered.size() + " / " + stock.produced.size(),
             guarded.delivered.size() + " / " + guarded.produced.size());
+        if (!stock.acked.isEmpty() || !guarded.acked.isEmpty()) {
+            row(sb, "acked / produced", acked(stock), acked(guarded));
+        }
         row(sb, "pop latency p50 / p99 (ms)", stock.popLatencyPercentile(50) + " / " + stock.popLatencyPercentile(99),
             guarded.popLatencyPercentile(50) + " / " + guarded.popLatencyPercentile(99));
         row(sb, "broker CPU seconds", String.format("%.2f", stock.brokerCpuSeconds),
@@ -59,9 +65,41 @@ public final class AbResult {
         }
         row(sb, "run time (s)", String.format("%.1f", stock.durationMs / 1000.0),
             String.format("%.1f", guarded.durationMs / 1000.0));
+        if (stock.storeFaultsInjected >= 0 || guarded.storeFaultsInjected >= 0) {
+            row(sb, "store reads faulted (fault store)", String.valueOf(stock.storeFaultsInjected),
+                String.valueOf(guarded.storeFaultsInjected));
+        }
+        if (stock.tieredReads >= 0 || guarded.tieredReads >= 0) {
+            row(sb, "reads served from the tiered store's files", String.valueOf(stock.tieredReads),
+                String.valueOf(guarded.tieredReads));
+        }
         row(sb, "mutual exclusion (trace)", "-", exclusion.toString());
         row(sb, "locks held at the end", "-", heldAtEnd);
+        row(sb, "guard counters", "-", cell(guardedCounters));
         return sb.toString();
+    }
+
+    /**
+     * One line of figures for the log: delivered, acked, exclusion violations, order violations, duplicates,
+     * unanswered pops and acks, run time, stock vs guarded.
+     */
+    public String summary() {
+        return String.format("%s on %s: delivered/produced stock %d/%d guarded %d/%d; acked stock %s guarded %s; "
+                + "exclusion violations (guarded trace) %d of %d lock events, live at end %d; order violations stock %d "
+                + "guarded %d; duplicates stock %d guarded %d; unanswered pops/acks stock %d/%d guarded %d/%d; "
+                + "store reads faulted stock %d guarded %d; tiered-store reads stock %d guarded %d; locks held at end %s; "
+                + "guard counters %s; run time stock %.1f s guarded %.1f s",
+            scenario, version, stock.delivered.size(), stock.produced.size(), guarded.delivered.size(),
+            guarded.produced.size(), acked(stock), acked(guarded), exclusion.violations.size(), exclusion.events,
+            exclusion.liveAtEnd.size(), stock.orderViolations, guarded.orderViolations, stock.duplicates,
+            guarded.duplicates, stock.unansweredPops, stock.unansweredAcks, guarded.unansweredPops,
+            guarded.unansweredAcks, stock.storeFaultsInjected, guarded.storeFaultsInjected, stock.tieredReads,
+            guarded.tieredReads, heldAtEnd,
+            guardedCounters, stock.durationMs / 1000.0, guarded.durationMs / 1000.0);
+    }
+
+    private static String acked(RunResult r) {
+        return (r.produced.size() - r.unacked().size()) + "/" + r.produced.size();
     }
 
     private static void row(StringBuilder sb, String name, String a, String b) {

@@ -43,6 +43,7 @@ public final class AbRunner {
             RunResult guardedResult = b.join();
             TraceExclusionChecker.Report exclusion = null;
             StringBuilder held = new StringBuilder();
+            StringBuilder counters = new StringBuilder();
             for (int i = 0; i < guarded.brokerCount(); i++) {
                 Thread.sleep(300); // the trace writer flushes every 100 ms
                 TraceExclusionChecker.Report r = TraceExclusionChecker.check(guarded.traceFile(i));
@@ -50,8 +51,10 @@ public final class AbRunner {
                     exclusion = r;
                 }
                 held.append(i == 0 ? "" : " ").append(LockTableProbe.heldLocks(guarded.brokerAddr(i), guarded.brokerName(i)));
+                counters.append(i == 0 ? "" : " ").append(LockTableProbe.counters(guarded.brokerAddr(i), guarded.brokerName(i)));
             }
-            return new AbResult(name, spec.version().broker(), stockResult, guardedResult, exclusion, held.toString());
+            return new AbResult(name, spec.version().broker(), stockResult, guardedResult, exclusion, held.toString(),
+                counters.toString());
         } finally {
             // a cluster whose start failed after the other started must still be closed
             closeQuietly(stockCluster);

@@ -16,17 +16,26 @@ import java.util.regex.Pattern;
  * Mutual exclusion from the plugin's lock trace (popLockGuardTraceFile): replaying acquire / release / reclaim in
  * seq order, a key may have at most one live lease, an end must end the live one, and at quiescence none is live.
  * A restarted broker appends a new incarnation (a "start" line) with its own seq and lease ids; each is checked alone.
+ * Reclaims are tallied by cause and by the kind of segment that owned the lease (a reclaim ends a lease cleanly, so it
+ * is no violation here; whether a scenario may have any is the suite's claim).
  */
 public final class TraceExclusionChecker {
     private static final Pattern LINE = Pattern.compile(
         "\\{\"seq\":(\\d+),\"nanos\":\\d+,\"event\":\"(acquire|release|reclaim)\",\"key\":\"([^\"]+)\",\"lease\":(\\d+),"
-            + "\"owner\":\"[^\"]*\"(,\"cause\":\"\\w+\")?\\}");
+            + "\"owner\":\"([^\"#]*)[^\"]*\"(,\"cause\":\"(\\w+)\")?\\}");
 
     /** What the trace showed. */
     public static final class Report {
         public int events;
         public final List<String> violations = new ArrayList<>();
         public final Map<String, Long> liveAtEnd = new HashMap<>();
+        /** Reclaims by cause ("segmentEnd", "readBound", ...), and by cause and owner kind ("segmentEnd/read"). */
+        public final Map<String, Integer> reclaims = new java.util.TreeMap<>();
+
+        /** Reclaims with this cause (as the trace names it), whatever segment owned the lease. */
+        public int reclaimed(String cause) {
+            return reclaims.getOrDefault(cause, 0);
+        }
 
         public boolean ok() {
             return violations.isEmpty() && liveAtEnd.isEmpty();
@@ -36,7 +45,7 @@ public final class TraceExclusionChecker {
         public String toString() {
             return events + " lock events, " + violations.size() + " exclusion violations"
                 + (violations.isEmpty() ? "" : " " + violations.subList(0, Math.min(5, violations.size())))
-                + ", live at end " + liveAtEnd;
+                + ", live at end " + liveAtEnd + (reclaims.isEmpty() ? "" : ", reclaims " + reclaims);
         }
     }
 
@@ -70,6 +79,11 @@ public final class TraceExclusionChecker {
                 continue;
             }
             incarnation.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
+            if (m.group(2).equals("reclaim")) {
+                String cause = m.group(7) == null ? "unknown" : m.group(7);
+                report.reclaims.merge(cause, 1, Integer::sum);
+                report.reclaims.merge(cause + "/" + (m.group(5).isEmpty() ? "none" : m.group(5)), 1, Integer::sum);
+            }
         }
         checkIncarnation(incarnation, report, true);
         return report;

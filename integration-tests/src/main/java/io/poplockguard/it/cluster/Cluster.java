@@ -45,6 +45,14 @@ public interface Cluster extends AutoCloseable {
     /** The plugin's lock trace of broker {@code i} (guarded clusters), or null. */
     Path traceFile(int i);
 
+    /**
+     * Broker {@code i}'s directory on this machine (its user.home: RocketMQ's own logs are under logs/rocketmqlogs/),
+     * or null where the backend has none.
+     */
+    default Path brokerHome(int i) {
+        return null;
+    }
+
     /** The last lines of broker {@code i}'s log, for failure messages. */
     String brokerLogTail(int i, int lines);
 

@@ -40,6 +40,13 @@ public final class ClusterConfigs {
         if (spec.trace()) {
             sb.append("popLockGuardTraceFile=").append(home).append("/lock-trace.jsonl\n");
         }
+        if (spec.tieredStore()) {
+            sb.append("tieredBackendServiceProvider=org.apache.rocketmq.tieredstore.provider.PosixFileSegment\n")
+                .append("tieredStoreFilePath=").append(home).append("/tiered\n")
+                .append("tieredStorageLevel=FORCE\n")
+                .append("tieredStoreGroupCommit=false\n")
+                .append("readAheadCacheEnable=false\n");
+        }
         for (String line : spec.brokerConf()) {
             sb.append(line).append('\n');
         }

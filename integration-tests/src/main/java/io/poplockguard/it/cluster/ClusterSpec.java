@@ -8,11 +8,14 @@ import java.util.List;
 public final class ClusterSpec {
     public static final String GUARD_PLUGIN = "io.poplockguard.broker.PopLockGuardPlugin";
     public static final String FAULT_STORE = "io.poplockguard.it.fault.FaultInjectingStore";
+    /** RocketMQ's own tiered store (rocketmq-tiered-store, a dependency of rocketmq-broker 5.x, so on its classpath). */
+    public static final String TIERED_STORE = "org.apache.rocketmq.tieredstore.TieredMessageStore";
 
     private final RocketMqVersion version;
     private boolean guarded;
     private int brokers = 1;
     private boolean faultStore;
+    private boolean tieredStore;
     private boolean trace = true;
     private ProxyMode proxyMode = ProxyMode.NONE;
     private final List<String> brokerConf = new ArrayList<>();
@@ -42,6 +45,22 @@ public final class ClusterSpec {
     public ClusterSpec withFaultStore() {
         this.faultStore = true;
         return this;
+    }
+
+    /**
+     * Lists RocketMQ's tiered store innermost (after the guard and the fault store), on its local-file backend under
+     * the broker's directory, serving every read of a non-system topic ({@code tieredStorageLevel=FORCE}) from the
+     * tiered files, asynchronously, without read-ahead cache (a cache hit completes at once) and committing on every
+     * dispatch pass (RocketMQ's dispatcher runs every 20 s). See ClusterConfigs for the lines; brokerConf lines
+     * override them.
+     */
+    public ClusterSpec withTieredStore() {
+        this.tieredStore = true;
+        return this;
+    }
+
+    public boolean tieredStore() {
+        return tieredStore;
     }
 
     /** How gRPC clients reach the brokers, if at all. */
@@ -98,6 +117,7 @@ public final class ClusterSpec {
         c.guarded = g;
         c.brokers = brokers;
         c.faultStore = faultStore;
+        c.tieredStore = tieredStore;
         c.trace = trace;
         c.proxyMode = proxyMode;
         c.brokerConf.addAll(brokerConf);
@@ -128,12 +148,22 @@ public final class ClusterSpec {
         return Collections.unmodifiableList(brokerConf);
     }
 
-    /** The messageStorePlugIn value for this flavour, or null. */
+    /**
+     * The messageStorePlugIn value for this flavour, or null: the broker builds the chain from the last class to the
+     * first (MessageStoreFactory), so the first listed is the outermost store; the guard must be that one.
+     */
     public String storePlugins() {
+        List<String> plugins = new ArrayList<>();
         if (guarded) {
-            return faultStore ? GUARD_PLUGIN + "," + FAULT_STORE : GUARD_PLUGIN;
+            plugins.add(GUARD_PLUGIN);
         }
-        return faultStore ? FAULT_STORE : null;
+        if (faultStore) {
+            plugins.add(FAULT_STORE);
+        }
+        if (tieredStore) {
+            plugins.add(TIERED_STORE);
+        }
+        return plugins.isEmpty() ? null : String.join(",", plugins);
     }
 
     public String label() {

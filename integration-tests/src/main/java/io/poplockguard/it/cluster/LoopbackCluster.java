@@ -63,6 +63,11 @@ public abstract class LoopbackCluster implements Cluster {
         return spec.trace() ? home("broker-" + i).resolve("lock-trace.jsonl") : null;
     }
 
+    @Override
+    public Path brokerHome(int i) {
+        return home("broker-" + i);
+    }
+
     /** The directory of one role ("namesrv", "broker-0", "proxy"). */
     protected Path home(String role) {
         return dir.resolve(role);

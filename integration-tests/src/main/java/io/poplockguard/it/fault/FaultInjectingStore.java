@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.rocketmq.store.GetMessageResult;
 import org.apache.rocketmq.store.MessageFilter;
@@ -20,21 +21,37 @@ import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
  * (alone on stock brokers). Keys, all changeable live with updateBrokerConfig:
  * <ul>
  *   <li>{@code faultStoreReadMode}: none | throwOnce | throwAlways | neverComplete | slow | slowFail (a read that
- *       fails after faultStoreSlowMs, as a tiered-storage fetch that times out)</li>
+ *       fails after faultStoreSlowMs, as a tiered-storage fetch that times out) | async (every read completes on
+ *       another thread, after a random delay: as a store that reads asynchronously does)</li>
  *   <li>{@code faultStoreTopic}: only reads of this topic misbehave (empty: all topics)</li>
- *   <li>{@code faultStoreRate}: probability per read for throwAlways, neverComplete and slow (default 1)</li>
+ *   <li>{@code faultStoreRate}: probability per read for throwAlways, neverComplete, slow and async (default 1)</li>
  *   <li>{@code faultStoreSlowMs}: delay of a slow read, which then completes asynchronously</li>
+ *   <li>{@code faultStoreAsyncMaxMs}: an async read completes after a delay drawn uniformly from 0..this (default 50,
+ *       0..60000); a delay of 0 is handed to the pool at once, so the future often completes within microseconds of
+ *       being returned, before or while the caller attaches its stages</li>
+ *   <li>{@code faultStoreInjected}: read-only (no setter), shown by getBrokerConfig: reads faulted so far</li>
  * </ul>
  * Setting throwOnce arms exactly one throw (re-send it to arm another).
  */
 public class FaultInjectingStore extends DelegatingMessageStore {
-    public enum Mode { NONE, THROW_ONCE, THROW_ALWAYS, NEVER_COMPLETE, SLOW, SLOW_FAIL }
+    public enum Mode { NONE, THROW_ONCE, THROW_ALWAYS, NEVER_COMPLETE, SLOW, SLOW_FAIL, ASYNC }
+
+    /** The largest faultStoreAsyncMaxMs accepted. */
+    public static final long ASYNC_MAX_MS_LIMIT = 60_000;
+    private static final int ASYNC_READ_THREADS = 4;
 
     private final AtomicBoolean armed = new AtomicBoolean();
     private final AtomicLong faults = new AtomicLong();
     private final Settings settings = new Settings();
     private final ScheduledExecutorService slowReads = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "FaultInjectingStoreSlowReads");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicInteger asyncThreadIds = new AtomicInteger();
+    /** Completes async reads: not the caller's thread, so a read's future may complete at any point after it returns. */
+    private final ScheduledExecutorService asyncReads = Executors.newScheduledThreadPool(ASYNC_READ_THREADS, r -> {
+        Thread t = new Thread(r, "FaultInjectingStoreAsyncReads-" + asyncThreadIds.incrementAndGet());
         t.setDaemon(true);
         return t;
     });
@@ -47,6 +64,11 @@ public class FaultInjectingStore extends DelegatingMessageStore {
 
     public long faultsInjected() {
         return faults.get();
+    }
+
+    /** The live keys (what updateBrokerConfig sets), for tests that set or check them directly. */
+    public Settings settings() {
+        return settings;
     }
 
     @Override
@@ -102,6 +124,26 @@ public class FaultInjectingStore extends DelegatingMessageStore {
                     return f;
                 }
                 break;
+            case ASYNC:
+                if (hit) {
+                    faults.incrementAndGet();
+                    CompletableFuture<GetMessageResult> f = new CompletableFuture<>();
+                    Runnable read = () -> {
+                        try {
+                            f.complete(next.getMessage(group, topic, queueId, offset, maxMsgNums, messageFilter));
+                        } catch (Throwable t) {
+                            f.completeExceptionally(t);
+                        }
+                    };
+                    long delayMs = ThreadLocalRandom.current().nextLong(settings.faultStoreAsyncMaxMs + 1);
+                    if (delayMs == 0) {
+                        asyncReads.execute(read); // no scheduling: a pool thread may complete it before we return
+                    } else {
+                        asyncReads.schedule(read, delayMs, TimeUnit.MILLISECONDS);
+                    }
+                    return f;
+                }
+                break;
             default:
                 break;
         }
@@ -111,6 +153,7 @@ public class FaultInjectingStore extends DelegatingMessageStore {
     @Override
     public void shutdown() {
         slowReads.shutdownNow();
+        asyncReads.shutdownNow();
         super.shutdown();
     }
 
@@ -120,6 +163,9 @@ public class FaultInjectingStore extends DelegatingMessageStore {
         private volatile String faultStoreTopic = "";
         private volatile double faultStoreRate = 1.0;
         private volatile long faultStoreSlowMs = 200;
+        private volatile long faultStoreAsyncMaxMs = 50;
+        /** Read-only: the broker sets keys through setters only, and lists every field (getBrokerConfig). */
+        private final AtomicLong faultStoreInjected = faults;
 
         public void setFaultStoreReadMode(String value) {
             Mode parsed;
@@ -142,9 +188,12 @@ public class FaultInjectingStore extends DelegatingMessageStore {
                 case "slowfail":
                     parsed = Mode.SLOW_FAIL;
                     break;
+                case "async":
+                    parsed = Mode.ASYNC;
+                    break;
                 default:
                     throw new IllegalArgumentException("faultStoreReadMode=" + value
-                        + " is not one of none, throwOnce, throwAlways, neverComplete, slow, slowFail");
+                        + " is not one of none, throwOnce, throwAlways, neverComplete, slow, slowFail, async");
             }
             faultStoreReadMode = value.trim();
             armed.set(parsed == Mode.THROW_ONCE);
@@ -161,6 +210,18 @@ public class FaultInjectingStore extends DelegatingMessageStore {
 
         public void setFaultStoreSlowMs(long value) {
             faultStoreSlowMs = value;
+        }
+
+        public void setFaultStoreAsyncMaxMs(long value) {
+            if (value < 0 || value > ASYNC_MAX_MS_LIMIT) {
+                throw new IllegalArgumentException("faultStoreAsyncMaxMs=" + value + " is out of range 0.."
+                    + ASYNC_MAX_MS_LIMIT);
+            }
+            faultStoreAsyncMaxMs = value;
+        }
+
+        public long getFaultStoreAsyncMaxMs() {
+            return faultStoreAsyncMaxMs;
         }
 
         public String getFaultStoreReadMode() {

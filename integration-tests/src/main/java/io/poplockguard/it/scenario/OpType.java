@@ -31,15 +31,21 @@ public enum OpType {
     /** The group's consumer dies: it never acks what it holds (the broker revives it after the invisible time). */
     CRASH("group:s"),
     /**
-     * consumers concurrent consumers of the group pop (all queues, every broker in turn) for durationMs; each acks
-     * ackPercent of what it gets (the rest are left to the broker's revive, as a crashed consumer's would be).
+     * consumers concurrent consumers of the group pop (all queues, every broker in turn; orderly pops with orderly)
+     * for durationMs; each acks ackPercent of what it gets (the rest are left to the broker's revive, as a crashed
+     * consumer's would be). With background, the consumers run while the next ops do (awaitBackground, or the end of
+     * the run, waits for them), so several groups can consume at once and producers can send meanwhile.
      */
-    CONSUME("topic:s", "group:s", "consumers:i", "durationMs:i", "ackPercent:i?", "invisibleMs:i?"),
+    CONSUME("topic:s", "group:s", "consumers:i", "durationMs:i", "ackPercent:i?", "invisibleMs:i?", "orderly:b?",
+        "background:b?"),
     /**
      * Pops and acks (every broker in turn, unless broker is given) until the group has received expect messages in
      * all (default: everything produced so far), or limitMs passed; the wait for the first delivery is the stall.
+     * With untilAcked, until every message produced to the topic has been acked by the group (an ack refused or
+     * unanswered leaves the message to come back after its invisible time, and the drain goes on for it).
      */
-    DRAIN("topic:s", "group:s", "limitMs:i", "expect:i?", "queue:i?", "orderly:b?", "invisibleMs:i?"),
+    DRAIN("topic:s", "group:s", "limitMs:i", "expect:i?", "queue:i?", "orderly:b?", "invisibleMs:i?",
+        "untilAcked:b?"),
     /**
      * The 5.x gRPC client: a SimpleConsumer of the group, through the cluster's proxy, receives (and acks, unless
      * ack is false) until it has untilCount messages or limitMs passed; with stall, the wait is the run's stall. A
@@ -60,7 +66,11 @@ public enum OpType {
      * in this op or limitMs passed, then closes; with stall, the wait for the first message is the run's stall.
      */
     GRPC_PUSH("topic:s", "group:s", "untilCount:i", "limitMs:i", "stall:b?"),
-    /** Switches the test fault store's read mode live (none, throwOnce, throwAlways, neverComplete, slow). */
+    /**
+     * Switches the test fault store's read mode live (none, throwOnce, throwAlways, neverComplete, slow, slowFail,
+     * async); with topic, only that topic's reads (faultStoreTopic; without it, the topic set before, "" at first:
+     * every topic).
+     */
     FAULT("mode:s", "topic:s?"),
     /** updateBrokerConfig key=value, live. */
     CONFIG("key:s", "value:s"),

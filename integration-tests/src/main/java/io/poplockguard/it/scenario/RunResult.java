@@ -17,6 +17,10 @@ public final class RunResult {
     public volatile long stallMs = -1;
     public final Set<String> produced = new java.util.concurrent.ConcurrentSkipListSet<>();
     public final Set<String> delivered = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** Keys whose ack the broker answered OK (classic ack or batch ack, gRPC SimpleConsumer ack), by any group. */
+    public final Set<String> acked = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** The topic each produced key was sent to. */
+    public final Map<String, String> topicOf = new ConcurrentHashMap<>();
     public final List<Long> popLatenciesMs = java.util.Collections.synchronizedList(new ArrayList<>());
     /** {ms since the run started, messages delivered so far}. */
     public final List<long[]> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -25,6 +29,13 @@ public final class RunResult {
     public volatile int unansweredPops;
     public volatile int unansweredAcks;
     public double brokerCpuSeconds;
+    /** Reads the test fault store faulted over the run (faultStoreInjected, all brokers); -1 without a fault store. */
+    public volatile long storeFaultsInjected = -1;
+    /**
+     * Reads RocketMQ's tiered store served from its files over the run (its fetcher logs one INFO line per read of
+     * the tiered files: "MessageFetcher#getMessageFromTieredStoreAsync"), all brokers; -1 without a tiered store.
+     */
+    public volatile long tieredReads = -1;
     public long durationMs;
     /** Produced messages that belong to a message group (produce with messageGroups): key -> group and sequence. */
     public final Map<String, GroupSeq> groupSeqs = new ConcurrentHashMap<>();
@@ -49,6 +60,7 @@ public final class RunResult {
     public volatile double ackWaiterCpuShare = -1;
     public volatile String ackWaiterThreadName;
     private final Set<String> deliveredToGroup = new HashSet<>();
+    private final Set<String> ackedByGroup = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> highestSeq = new HashMap<>();
 
     /** A message's message group and its sequence number in that group (0, 1, ... in the order produced). */
@@ -84,6 +96,29 @@ public final class RunResult {
             }
         }
         return true;
+    }
+
+    /** The broker answered OK to {@code consumerGroup}'s ack of {@code key}. */
+    public void recordAck(String consumerGroup, String key) {
+        acked.add(key);
+        ackedByGroup.add(consumerGroup + "/" + key);
+    }
+
+    /** True when every message produced to {@code topic} so far has been acked by {@code consumerGroup}. */
+    public boolean allAcked(String topic, String consumerGroup) {
+        for (Map.Entry<String, String> e : topicOf.entrySet()) {
+            if (e.getValue().equals(topic) && !ackedByGroup.contains(consumerGroup + "/" + e.getKey())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Produced messages no ack was answered OK for. */
+    public Set<String> unacked() {
+        Set<String> unacked = new TreeSet<>(produced);
+        unacked.removeAll(acked);
+        return unacked;
     }
 
     /** A gRPC ack threw; the first one's message is kept for the report. */

@@ -45,7 +45,8 @@ public final class ScenarioRunner implements AutoCloseable {
     public static final String SEQUENCE_PROPERTY = "plgSeq";
     private final Cluster cluster;
     private final RunResult result;
-    private final Map<Integer, PopTestClient> clients = new HashMap<>();
+    /** Concurrent: consumers running in the background share the clients. */
+    private final Map<Integer, PopTestClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, List<MessageExt>> held = new HashMap<>();
     private final Map<String, Integer> deliveredByGroup = new HashMap<>();
     private DefaultMQProducer producer;
@@ -88,7 +89,46 @@ public final class ScenarioRunner implements AutoCloseable {
         awaitBackground();
         result.durationMs = elapsedMs();
         result.brokerCpuSeconds = cpu() - cpu0;
+        result.storeFaultsInjected = storeFaultsInjected();
+        if (cluster.spec().tieredStore()) {
+            result.tieredReads = tieredReads();
+        }
         return result;
+    }
+
+    /** Lines of the tiered store's log that record a read of its files, summed over the brokers (-1 if unreadable). */
+    private long tieredReads() throws InterruptedException {
+        Thread.sleep(500); // the broker's log appenders are asynchronous
+        long sum = 0;
+        for (int i = 0; i < cluster.brokerCount(); i++) {
+            Path home = cluster.brokerHome(i);
+            Path log = home == null ? null : home.resolve("logs/rocketmqlogs/tiered_store.log");
+            if (log == null || !Files.isRegularFile(log)) {
+                return -1;
+            }
+            try (java.util.stream.Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+                sum += lines.filter(l -> l.contains("MessageFetcher#getMessageFromTieredStoreAsync, topic=")).count();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return -1;
+            }
+        }
+        return sum;
+    }
+
+    /** The fault store's faultStoreInjected summed over the brokers; -1 when no broker has the fault store. */
+    private long storeFaultsInjected() {
+        long sum = -1;
+        for (int i = 0; i < cluster.brokerCount(); i++) {
+            try {
+                String v = client(i).brokerConfig().getProperty("faultStoreInjected");
+                if (v != null) {
+                    sum = Math.max(sum, 0) + Long.parseLong(v.trim());
+                }
+            } catch (Exception unreachable) {
+                // a broker left down by the scenario: its count is unknown
+            }
+        }
+        return sum;
     }
 
     /** Writes what ran as a scenario file that replays against any cluster. */
@@ -140,6 +180,10 @@ public final class ScenarioRunner implements AutoCloseable {
                         synchronized (result) {
                             result.unansweredAcks++;
                         }
+                    } else {
+                        for (MessageExt m : mine) {
+                            result.recordAck(op.str("group"), m.getKeys());
+                        }
                     }
                     mine.clear();
                 }
@@ -157,7 +201,14 @@ public final class ScenarioRunner implements AutoCloseable {
                 drain(op, b);
                 break;
             case CONSUME:
-                consume(op);
+                if (op.bool("background")) {
+                    background.add(backgroundPool().submit(() -> {
+                        consume(op);
+                        return null;
+                    }));
+                } else {
+                    consume(op);
+                }
                 break;
             case GRPC_RECEIVE:
                 grpcReceive(op);
@@ -238,7 +289,9 @@ public final class ScenarioRunner implements AutoCloseable {
         long limitMs = op.integer("limitMs", 60_000);
         boolean first = true;
         int turn = 0;
-        while ((expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) < expect : !result.lost().isEmpty())
+        boolean untilAcked = op.bool("untilAcked");
+        while ((untilAcked ? !result.allAcked(op.str("topic"), group)
+            : expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) < expect : !result.lost().isEmpty())
             && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < limitMs) {
             int broker = op.fields().containsKey("broker") ? b : turn++ % cluster.brokerCount();
             int got = pop(op, broker, 1_000);
@@ -251,8 +304,8 @@ public final class ScenarioRunner implements AutoCloseable {
                 ackAll(group, b);
             }
         }
-        if (first && result.stallMs < 0 && (expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) >= expect
-            : result.lost().isEmpty())) {
+        if (first && result.stallMs < 0 && (untilAcked ? result.allAcked(op.str("topic"), group)
+            : expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) >= expect : result.lost().isEmpty())) {
             result.stallMs = 0;
         }
     }
@@ -345,6 +398,7 @@ public final class ScenarioRunner implements AutoCloseable {
         while (true) {
             try {
                 c.ack(v);
+                result.recordAck(op.str("group"), key(v));
                 return;
             } catch (ClientException | RuntimeException e) {
                 result.ackFailed(e);
@@ -468,7 +522,9 @@ public final class ScenarioRunner implements AutoCloseable {
             } catch (ExecutionException unanswered) {
                 ok = false;
             }
-            if (!ok) {
+            if (ok) {
+                result.recordAck(group, m.getKeys());
+            } else {
                 synchronized (result) {
                     result.unansweredAcks++;
                 }
@@ -511,8 +567,17 @@ public final class ScenarioRunner implements AutoCloseable {
                         throw e;
                     }
                     Thread.sleep(200);
+                } catch (org.apache.rocketmq.client.exception.MQBrokerException e) {
+                    // a busy broker's flow control (SYSTEM_BUSY, e.g. TIMEOUT_CLEAN_QUEUE on a loaded machine) stores
+                    // nothing: send again, as a producer's retry would
+                    if (e.getResponseCode() != org.apache.rocketmq.remoting.protocol.ResponseCode.SYSTEM_BUSY
+                        || System.currentTimeMillis() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
                 }
             }
+            result.topicOf.put(key, topic);
             result.produced.add(key);
         }
     }

@@ -1,5 +1,6 @@
 package io.poplockguard.it.ab;
 
+import static io.poplockguard.it.ab.AbSuites.assertAsyncReadsGuarded;
 import static io.poplockguard.it.ab.AbSuites.assertFifoAckWaitParked;
 import static io.poplockguard.it.ab.AbSuites.assertGuardedInvariants;
 import static io.poplockguard.it.ab.AbSuites.assertSeedLeakFixed;
@@ -120,6 +121,38 @@ class AbSuiteTest {
             scenario("store-read-throws.jsonl"), null);
         report("store-read-throws-5.5.0", r);
         assertStoreReadFailureHandled(r);
+    }
+
+    /**
+     * Store reads completing on another thread, at random delays of 0..50 ms and then all at 0 (the future completes
+     * around the time the pop attaches its continuation), under 4 orderly and 4 non-orderly consumers over 4 queues
+     * while more is produced. Guarded: exclusion, every message acked, order, no lock left (stock only reported).
+     */
+    @Test
+    @Timeout(300)
+    void asyncStoreReads() throws Exception {
+        AbResult r = runner.run("async store reads (faultStoreReadMode=async), orderly + non-orderly consumers",
+            ClusterSpec.of("5.5.0").withFaultStore(), scenario("async-store-reads.jsonl"), null);
+        report("async-store-reads-5.5.0", r);
+        System.out.println(r.summary());
+        assertAsyncReadsGuarded(r);
+    }
+
+    /**
+     * The same claims with RocketMQ's own tiered store (rocketmq-tiered-store, local-file backend) as the store below
+     * the guard ({@code messageStorePlugIn=PopLockGuardPlugin,TieredMessageStore}, stock: the tiered store alone),
+     * serving every pop read from its files asynchronously ({@code tieredStorageLevel=FORCE}, no read-ahead cache).
+     */
+    @Test
+    @Timeout(300)
+    void tieredStoreReads() throws Exception {
+        AbResult r = runner.run("RocketMQ tiered store (local files, FORCE), orderly + non-orderly consumers",
+            ClusterSpec.of("5.5.0").withTieredStore(), scenario("tiered-store-reads.jsonl"), null);
+        report("tiered-store-reads-5.5.0", r);
+        System.out.println(r.summary());
+        assertTrue(r.guarded.tieredReads > 0, "guarded: pops were served from the tiered store's files ("
+            + r.guarded.tieredReads + " reads)");
+        assertAsyncReadsGuarded(r);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** How deliveries count: duplicates per consumer group, order per consumer group and message group. */
@@ -26,6 +27,23 @@ class RunResultTest {
         assertEquals(1, r.orderViolations);
         assertEquals(1, r.duplicates);
         assertEquals(5, r.delivered.size());
+    }
+
+    @Test
+    void acksCountPerTopicAndGroup() {
+        RunResult r = new RunResult("t");
+        for (String k : List.of("a0", "a1", "b0")) {
+            r.produced.add(k);
+            r.topicOf.put(k, k.startsWith("a") ? "ta" : "tb");
+        }
+        r.recordAck("ga", "a0");
+        assertFalse(r.allAcked("ta", "ga"));
+        r.recordAck("gb", "a1"); // another group's ack does not count for ga
+        assertFalse(r.allAcked("ta", "ga"));
+        r.recordAck("ga", "a1");
+        assertTrue(r.allAcked("ta", "ga"));
+        assertFalse(r.allAcked("tb", "gb"));
+        assertEquals("[b0]", r.unacked().toString());
     }
 
     @Test

@@ -53,6 +53,21 @@ class ScenarioFileTest {
     }
 
     @Test
+    void concurrentConsumersAndDrainsUntilAcked() {
+        List<Op> ops = ScenarioFile.parse(List.of(
+            "{\"op\":\"consume\",\"topic\":\"t\",\"group\":\"g\",\"consumers\":4,\"durationMs\":1000,"
+                + "\"orderly\":true,\"background\":true}",
+            "{\"op\":\"drain\",\"topic\":\"t\",\"group\":\"g\",\"limitMs\":1000,\"untilAcked\":true}",
+            "{\"op\":\"fault\",\"mode\":\"async\"}"));
+        assertTrue(ops.get(0).bool("orderly") && ops.get(0).bool("background"));
+        assertTrue(ops.get(1).bool("untilAcked"));
+        assertError("line 1: field 'background' of op consume must be true or false, got 1",
+            "{\"op\":\"consume\",\"topic\":\"t\",\"group\":\"g\",\"consumers\":1,\"durationMs\":1,\"background\":1}");
+        assertError("line 1: op drain has no field 'untilAck'",
+            "{\"op\":\"drain\",\"topic\":\"t\",\"group\":\"g\",\"limitMs\":1,\"untilAck\":true}");
+    }
+
+    @Test
     void recordedLinesReplay() {
         Op op = Op.of(OpType.PRODUCE, "topic", "t", "count", 3);
         List<Op> back = ScenarioFile.parse(List.of(ScenarioFile.line(op, 1234)));
