@@ -33,35 +33,42 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bounded model checking of {@link LockTable} with Lincheck (model-checking strategy: every scenario is run under many
- * thread interleavings, switching threads at each shared-memory access of the table).
+ * Bounded model checking of {@link LockTable} with Lincheck 3.7 (model-checking strategy: each scenario is run under
+ * many thread interleavings, switching threads at the table's shared-memory accesses, fewest switches first).
  *
  * <p>How the checks are made meaningful: every operation returns void, so Lincheck's linearizability check is
  * trivially satisfied; the invariants are checked by a {@link Recorder} (the table's listener, plus snapshots the
  * operations take of the table) and reported by each configuration's {@code @Validate} method, which runs at
  * quiescence and fails with the list of violations - Lincheck then prints the interleaving that led there. The
  * recorder's methods are excluded from the interleaving search (they run atomically and are not traced), so the
- * explored switch points are exactly those of the table.
+ * explored switch points are those of the table. Only the table's public surface is used (tryLock, unLock,
+ * beginSegment/endSegment, sweep, forceRelease, the settings' guard switch, the manual clock); store reads
+ * (bindToRead/adoptAfterRead) are left out while their API changes.
  *
  * <p>One configuration per invariant, each with its own operations, so one failure does not hide another:
  * <ul>
  *   <li>{@link MutualExclusion}: at most one live (HELD or BOUND) lease per key; a segment's lease is not ended by
  *       anyone but that segment while it is in its critical section (stray unlocks are ignored);</li>
- *   <li>{@link HeldEntryReachable}: a held lock is never removed from the table, under sweeps (idle retire, unowned
- *       bound) and forced releases;</li>
+ *   <li>{@link HeldEntryReachable}: a live lease stays the holder of the entry the table's map returns for its key,
+ *       under sweeps (idle retire, unowned bound) and forced releases;</li>
  *   <li>{@link NoOrphanWithGuardFlicker}: at quiescence no lease is HELD by a segment that ended, and every entry is
  *       free or held by an unowned lease - with an operator switching the guard off and on again;</li>
  *   <li>{@link WakeAfterFailedTryLock}: a lock released after a tryLock failed in a segment (before that segment
- *       ended) is followed by {@code wakePops(key)} no earlier than the point where that pop parks;</li>
+ *       ended, or while the tryLock ran) is followed by {@code wakePops(key)} no earlier than the point where that
+ *       pop parks in long polling (taken as late as possible: just before its segment ends);</li>
+ *   <li>{@link ListenerTraceOrder}: per key the listener sees acquired(L1) ended(L1) acquired(L2) ..., the order
+ *       LockListener promises to the trace;</li>
  *   <li>{@link ListenerErrorInEnded}: the quiescence invariant when a listener throws an Error from ended().</li>
  * </ul>
  *
- * <p>Bounds come from system properties ({@code modelcheck.iterations}, {@code modelcheck.invocations},
- * {@code modelcheck.threads}, {@code modelcheck.actorsPerThread}), set by broker-extension/pom.xml: a bounded run in
- * {@code mvn test}, a long one with {@code -Pmodelcheck-long}. Defects known in the current code are listed in
- * {@link #KNOWN_DEFECTS}: when the checker reproduces one the test is reported as skipped (aborted) with the
- * interleaving written to target/modelcheck/; with {@code -Dmodelcheck.strict=true} they fail like any other
- * violation. A known defect that no longer reproduces fails the test, so the list is kept honest.
+ * <p>Each configuration runs hand-picked scenarios (the smallest ones that can break its invariant), then
+ * {@code modelcheck.iterations} random ones of {@code modelcheck.threads} threads; every scenario is explored under up
+ * to {@code modelcheck.invocations} interleavings (Lincheck stops earlier once it has seen them all). The bounds are
+ * system properties set by broker-extension/pom.xml: a bounded run in {@code mvn test}, a long one with
+ * {@code -Pmodelcheck-long}. Defects known in the current code are listed in {@link #KNOWN_DEFECTS}: when the checker
+ * reproduces one the test is reported as skipped (aborted) with the interleaving written to target/modelcheck/; with
+ * {@code -Dmodelcheck.strict=true} they fail like any other violation. A known defect that no longer reproduces fails
+ * the test, so the list is kept honest.
  */
 @Tag("modelcheck") // run by broker-extension/pom.xml's surefire execution "modelcheck", in a JVM of its own
 public class LockTableModelCheckTest {
@@ -69,11 +76,12 @@ public class LockTableModelCheckTest {
     static final Set<String> KNOWN_DEFECTS = new HashSet<>(Arrays.asList(
         "noOrphanWithGuardFlicker", // endSegment returns early while the guard is off: its lease stays HELD for good
         "wakeAfterFailedTryLock",   // end() bumps releaseCount before it clears the holder: a racing failure misses it
-        "listenerErrorInEnded"      // an Error from listener.ended() leaves the ended lease as the entry's holder
+        "listenerErrorInEnded",     // an Error from listener.ended() leaves the ended lease as the entry's holder
+        "listenerTraceOrder"        // found here: acquired(lease) can come after ended(lease) and the next acquire
     ));
 
-    static final int ITERATIONS = Integer.getInteger("modelcheck.iterations", 3);
-    static final int INVOCATIONS = Integer.getInteger("modelcheck.invocations", 1000);
+    static final int ITERATIONS = Integer.getInteger("modelcheck.iterations", 0);
+    static final int INVOCATIONS = Integer.getInteger("modelcheck.invocations", 300);
     static final int THREADS = Integer.getInteger("modelcheck.threads", 2);
     static final int ACTORS_PER_THREAD = Integer.getInteger("modelcheck.actorsPerThread", 2);
     static final boolean STRICT = Boolean.getBoolean("modelcheck.strict");
@@ -120,6 +128,13 @@ public class LockTableModelCheckTest {
     }
 
     @Test
+    void listenerTraceOrder() {
+        check("listenerTraceOrder", ListenerTraceOrder.class, ACTORS_PER_THREAD,
+            scenario(ListenerTraceOrder.class, "pop", "forceRelease pop"),
+            scenario(ListenerTraceOrder.class, "leakyPop", "forceRelease"));
+    }
+
+    @Test
     void listenerErrorInEnded() {
         check("listenerErrorInEnded", ListenerErrorInEnded.class, 1,
             scenario(ListenerErrorInEnded.class, "pop", "pop"),
@@ -146,13 +161,11 @@ public class LockTableModelCheckTest {
                 .allMethods().ignore())
             // The sweep walks the table's map, created with capacity 1024: 2048 bins, most of them empty. Instrumented,
             // that walk exceeds Lincheck's loop bound (a false "The execution has hung") and costs ~70 ms a run, so
-            // the map's iterators (nested classes) are single steps. The map itself is not declared atomic: inside
-            // an atomic section Lincheck does not see a lock entry escape into the map, takes the entry for a
-            // thread-local object and puts no switch point at its fields (releaseCount, contended) - hiding exactly
-            // the races this test is after.
-            .addGuarantee(ManagedStrategyGuaranteeKt.forClasses(
-                name -> name.startsWith("java.util.concurrent.ConcurrentHashMap.")
-                    || name.startsWith("java.util.concurrent.ConcurrentHashMap$"))
+            // the map's iteration classes are single steps. Nothing else of the map is: inside an atomic section
+            // Lincheck does not see an object escape (e.g. a lock entry stored by the Node constructor), takes it for
+            // a thread-local object and puts no switch point at its fields (releaseCount, contended, the segment's
+            // lease list) - hiding exactly the races this test is after.
+            .addGuarantee(ManagedStrategyGuaranteeKt.forClasses(LockTableModelCheckTest::isMapIteration)
                 .allMethods().treatAsAtomic())
             // Id counters (lease and segment ids) and the manual clock: which thread draws the next id first, or reads
             // the frozen clock at which step, changes nothing that is checked; no switch points there.
@@ -196,6 +209,16 @@ public class LockTableModelCheckTest {
                 + "; -Dmodelcheck.strict=true makes it fail)");
         }
         throw failure;
+    }
+
+    /** ConcurrentHashMap's iteration classes (Traverser, BaseIterator, EntryIterator, EntrySetView, ...). */
+    static boolean isMapIteration(String className) {
+        String prefix = "java.util.concurrent.ConcurrentHashMap";
+        if (!className.startsWith(prefix + ".") && !className.startsWith(prefix + "$")) {
+            return false;
+        }
+        String nested = className.substring(prefix.length() + 1);
+        return nested.endsWith("Iterator") || nested.equals("Traverser") || nested.endsWith("View");
     }
 
     private static long processCpuNanos() {
@@ -574,6 +597,37 @@ public class LockTableModelCheckTest {
         }
     }
 
+    /**
+     * The order of the listener's callbacks, which the trace and the harness's exclusion check rely on (LockListener:
+     * "sequence numbers taken inside the callbacks order a release before the next acquire of the key"): per key,
+     * acquired(L) then ended(L), one lease at a time. Pops racing a forced release, one key.
+     */
+    public static class ListenerTraceOrder extends Model {
+        public ListenerTraceOrder() {
+            super(false, true);
+        }
+
+        @Operation
+        public void pop() {
+            pop(key(0));
+        }
+
+        @Operation
+        public void leakyPop() {
+            leakyPop(key(0));
+        }
+
+        @Operation
+        public void forceRelease() {
+            forceRelease(key(0));
+        }
+
+        @Validate
+        public void validate() {
+            rec.validate(Check.TRACE_ORDER);
+        }
+    }
+
     /** Quiescence when the listener throws an Error from its first ended() (an OOM in a trace writer, say). */
     public static class ListenerErrorInEnded extends Model {
         public ListenerErrorInEnded() {
@@ -607,6 +661,8 @@ public class LockTableModelCheckTest {
         QUIESCENT,
         /** After a failed tryLock, a release before the segment ends is followed by wakePops at or after the park. */
         WAKE,
+        /** Per key the callbacks read acquired(L1) ended(L1) acquired(L2) ended(L2) ...: what a trace reader expects. */
+        TRACE_ORDER,
         /** No operation threw. */
         NO_EXCEPTION
     }
@@ -632,6 +688,8 @@ public class LockTableModelCheckTest {
         /** key -> sequence number of the last wakePops(key). */
         private final ConcurrentHashMap<String, Long> lastWake = new ConcurrentHashMap<>();
         private final ConcurrentLinkedQueue<FailedTryLock> failures = new ConcurrentLinkedQueue<>();
+        /** Every acquired/ended callback in the order made: "+" acquired, "-" ended. */
+        private final ConcurrentLinkedQueue<Object[]> callbacks = new ConcurrentLinkedQueue<>();
         /** Threads between their own unLock call and its return, to tell their stray unlocks apart. */
         private final Set<Thread> unlockingOwners = ConcurrentHashMap.newKeySet();
 
@@ -645,6 +703,7 @@ public class LockTableModelCheckTest {
         @Override
         public void acquired(Lease lease) {
             seq.incrementAndGet();
+            callbacks.add(new Object[] {"+", lease});
             // Called after the holder CAS: the previous lease of the key must have left its live state already. (The
             // lease itself may have been ended meanwhile, by a forced release or a sweep: then nothing overlaps.)
             for (Lease other : leases) {
@@ -659,6 +718,7 @@ public class LockTableModelCheckTest {
         @Override
         public void ended(Lease lease, ReclaimCause cause, long heldNanos) {
             long n = seq.incrementAndGet();
+            callbacks.add(new Object[] {"-", lease});
             releases.computeIfAbsent(lease.key(), k -> new ConcurrentLinkedQueue<>()).add(n);
             if (throwInEnded && !thrownInEnded) {
                 thrownInEnded = true;
@@ -862,6 +922,30 @@ public class LockTableModelCheckTest {
                             + ", parked at #" + f.parkSeq + ", the lock was released (last ended() at #"
                             + lastRelease + ") before its segment ended at #" + f.endSeq + ", but the last wakePops("
                             + f.key + ") was " + (w == null ? "never" : "at #" + w));
+                    }
+                }
+            }
+            if (set.contains(Check.TRACE_ORDER)) {
+                Map<String, Lease> open = new java.util.HashMap<>();
+                StringBuilder order = new StringBuilder();
+                for (Object[] c : callbacks) {
+                    Lease l = (Lease) c[1];
+                    order.append(' ').append(c[0].equals("+") ? "acquired(" : "ended(").append(l.id()).append(')');
+                }
+                for (Object[] c : callbacks) {
+                    Lease l = (Lease) c[1];
+                    Lease cur = open.get(l.key());
+                    if (c[0].equals("+")) {
+                        if (cur != null) {
+                            found.add("callback order: acquired(lease " + l.id() + ") while lease " + cur.id()
+                                + " was acquired and not yet ended; callbacks:" + order);
+                        }
+                        open.put(l.key(), l);
+                    } else if (cur != l) {
+                        found.add("callback order: ended(lease " + l.id() + ") but the open lease is "
+                            + (cur == null ? "none" : "lease " + cur.id()) + "; callbacks:" + order);
+                    } else {
+                        open.remove(l.key());
                     }
                 }
             }
