@@ -1,5 +1,6 @@
 package io.poplockguard.broker.lock;
 
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
@@ -15,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 public final class Lease {
     private static final AtomicReferenceFieldUpdater<Lease, Stage> STAGE =
         AtomicReferenceFieldUpdater.newUpdater(Lease.class, Stage.class, "stage");
+    private static final AtomicIntegerFieldUpdater<Lease> ANNOUNCED =
+        AtomicIntegerFieldUpdater.newUpdater(Lease.class, "announced");
 
     private final long id;
     private final String key;
@@ -24,6 +27,8 @@ public final class Lease {
     private final Throwable acquiredAt;
 
     private volatile Stage stage;
+    /** 1 once the acquire was reported to the listeners; only then may anyone but the acquirer end the lease. */
+    private volatile int announced;
 
     Lease(long id, String key, Segment owner, long acquiredNanos, long threadId, Throwable acquiredAt) {
         this.id = id;
@@ -75,6 +80,19 @@ public final class Lease {
             }
             throw new IllegalArgumentException(state + " is not terminal");
         }
+    }
+
+    /** Called by the acquirer right after it reported the acquire (an ordered store: readers retry later). */
+    void markAnnounced() {
+        ANNOUNCED.lazySet(this, 1);
+    }
+
+    /**
+     * Whether the acquire has been reported. A third party (sweep, forced release) ends only announced leases, so
+     * listeners always see a lease's acquire before its end, and its end before the next acquire of the key.
+     */
+    boolean isAnnounced() {
+        return announced != 0;
     }
 
     Stage stage() {

@@ -5,7 +5,8 @@ package io.poplockguard.broker.lock;
  * Callbacks run on the thread that caused the event and must be quick and never throw.
  *
  * <p>Ordering promise for tracing: {@link #acquired} is called after the holder was set and {@link #ended} before it
- * is cleared, so sequence numbers taken inside the callbacks order a release before the next acquire of the key.
+ * is cleared, so sequence numbers taken inside the callbacks order a release before the next acquire of the key; and
+ * a lease's acquire is reported before its end (nobody but its acquirer ends it before that, see Lease#isAnnounced).
  */
 public interface LockListener {
     default void acquired(Lease lease) {

@@ -209,7 +209,11 @@ public final class LockTable {
                         seg.add(lease);
                     }
                     t.backoff.reset();
-                    listener.acquired(lease);
+                    try {
+                        listener.acquired(lease);
+                    } finally {
+                        lease.markAnnounced();
+                    }
                     return true;
                 }
                 continue; // lost the race: re-read (it may be held now, or retired)
@@ -393,6 +397,9 @@ public final class LockTable {
             }
             Lease.Stage st = l.stage();
             ReclaimCause cause = null;
+            if (!l.isAnnounced()) {
+                continue; // being taken right now: its acquire is not reported yet, see Lease.isAnnounced
+            }
             if (!guard) {
                 if (st.state.isLive() && now - l.acquiredNanos() > STOCK_RECLAIM_NANOS) {
                     cause = ReclaimCause.STOCK_SWEEP;
@@ -411,11 +418,14 @@ public final class LockTable {
         return seen;
     }
 
-    /** Operator's forced release of whatever lease holds {@code key}. Returns the lease ended, or null if free. */
+    /**
+     * Operator's forced release of whatever lease holds {@code key}. Returns the lease ended, or null if the key is
+     * free (or its lock is being taken at this very moment: see {@link Lease#isAnnounced}).
+     */
     public Lease forceRelease(String key) {
         LockEntry e = entries.get(key);
         Lease l = e == null ? null : e.holder();
-        if (l == null || l == LockEntry.RETIRED) {
+        if (l == null || l == LockEntry.RETIRED || !l.isAnnounced()) {
             return null;
         }
         Lease.Stage st = l.stage();

@@ -74,10 +74,6 @@ import org.junit.jupiter.api.Test;
 public class LockTableModelCheckTest {
     /** Invariants the current LockTable is known to violate (reviewed defects), see the class comment. */
     static final Set<String> KNOWN_DEFECTS = new HashSet<>(Arrays.asList(
-        "noOrphanWithGuardFlicker", // endSegment returns early while the guard is off: its lease stays HELD for good
-        "wakeAfterFailedTryLock",   // end() bumps releaseCount before it clears the holder: a racing failure misses it
-        "listenerErrorInEnded",     // an Error from listener.ended() leaves the ended lease as the entry's holder
-        "listenerTraceOrder"        // found here: acquired(lease) can come after ended(lease) and the next acquire
     ));
 
     static final int ITERATIONS = Integer.getInteger("modelcheck.iterations", 0);
