@@ -681,11 +681,16 @@ public class LockTableModelCheckTest {
             try {
                 if (table.tryLock(key)) {
                     rec.criticalSection(s, key);
-                    ModelRead r = new ModelRead(this, key);
-                    if (!table.deferRead(table.heldByCurrentThread(key), r)) {
-                        rec.violation("a lease HELD by the running segment refused its read");
+                    // As ReadGuard does: only a lease the thread still holds carries the read (a forced release may
+                    // have taken it right after the tryLock; the read then runs unguarded, as in the stock broker).
+                    Lease lease = table.heldByCurrentThread(key);
+                    if (lease != null) {
+                        ModelRead r = new ModelRead(this, key);
+                        if (!table.deferRead(lease, r)) {
+                            rec.violation("a lease HELD by the running segment refused its read");
+                        }
+                        read = r;
                     }
-                    read = r;
                 } else {
                     rec.tryLockFailed(s, key);
                 }
