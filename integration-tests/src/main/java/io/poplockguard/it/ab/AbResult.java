@@ -73,6 +73,14 @@ public final class AbResult {
             row(sb, "reads served from the tiered store's files", String.valueOf(stock.tieredReads),
                 String.valueOf(guarded.tieredReads));
         }
+        java.util.Map<String, java.util.List<Long>> stockRecovery = stock.recoveriesByLabel();
+        java.util.Map<String, java.util.List<Long>> guardedRecovery = guarded.recoveriesByLabel();
+        java.util.Set<String> labels = new java.util.TreeSet<>(stockRecovery.keySet());
+        labels.addAll(guardedRecovery.keySet());
+        for (String label : labels) {
+            row(sb, "recovery after " + label + ": ms until every queue delivered again, median / max (n)",
+                recovery(stockRecovery.get(label)), recovery(guardedRecovery.get(label)));
+        }
         row(sb, "mutual exclusion (trace)", "-", exclusion.toString());
         row(sb, "locks held at the end", "-", heldAtEnd);
         row(sb, "guard counters", "-", cell(guardedCounters));
@@ -100,6 +108,34 @@ public final class AbResult {
 
     private static String acked(RunResult r) {
         return (r.produced.size() - r.unacked().size()) + "/" + r.produced.size();
+    }
+
+    /**
+     * Median / max of the recoveries and their count; a recovery that never happened (-1: a queue that delivered
+     * nothing again in the run) counts as the longest and is named.
+     */
+    static String recovery(java.util.List<Long> ms) {
+        if (ms == null || ms.isEmpty()) {
+            return "-";
+        }
+        java.util.List<Long> sorted = new java.util.ArrayList<>();
+        int never = 0;
+        for (long m : ms) {
+            if (m < 0) {
+                never++;
+            } else {
+                sorted.add(m);
+            }
+        }
+        java.util.Collections.sort(sorted);
+        for (int i = 0; i < never; i++) {
+            sorted.add(Long.MAX_VALUE);
+        }
+        long median = sorted.get((sorted.size() - 1) / 2);
+        long max = sorted.get(sorted.size() - 1);
+        return (median == Long.MAX_VALUE ? "never" : Long.toString(median)) + " / "
+            + (max == Long.MAX_VALUE ? "never" : Long.toString(max)) + " (" + ms.size()
+            + (never > 0 ? ", " + never + " never" : "") + ")";
     }
 
     private static void row(StringBuilder sb, String name, String a, String b) {

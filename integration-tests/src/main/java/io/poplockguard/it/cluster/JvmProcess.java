@@ -47,6 +47,18 @@ public final class JvmProcess {
         this.log = workDir.resolve(name + ".out");
     }
 
+    /**
+     * A client JVM of the harness's own (a consumer a scenario kills), on {@code classpath}, started and ready once
+     * {@code readyLine} appears in its output (workDir/name.out). Stopped by PID like every other process.
+     */
+    public static JvmProcess startClient(String name, Path workDir, String classpath, String mainClass, String readyLine,
+        long timeoutMs, String... args) throws IOException, InterruptedException {
+        Files.createDirectories(workDir);
+        JvmProcess p = new JvmProcess(name, javaCommand("128m", workDir, classpath, mainClass, args), workDir);
+        p.start(timeoutMs, List.of(new ReadyLine(p.log, readyLine)));
+        return p;
+    }
+
     /** Starts the JVM and waits until {@code readyLine} appears in its output and {@code port} accepts connections. */
     void start(String readyLine, int port, long timeoutMs) throws IOException, InterruptedException {
         start(timeoutMs, List.of(new ReadyLine(log, readyLine)), port);

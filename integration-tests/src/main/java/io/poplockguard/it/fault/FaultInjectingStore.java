@@ -24,6 +24,9 @@ import org.apache.rocketmq.store.plugin.MessageStorePluginContext;
  *       fails after faultStoreSlowMs, as a tiered-storage fetch that times out) | async (every read completes on
  *       another thread, after a random delay: as a store that reads asynchronously does)</li>
  *   <li>{@code faultStoreTopic}: only reads of this topic misbehave (empty: all topics)</li>
+ *   <li>{@code faultStoreGroup}: only reads for this consumer group misbehave (empty: every group). The broker's own
+ *       readers of a topic (revive re-reading a message to put it back, for one) pass their own group, so a fault
+ *       can be kept to the consumers' pops.</li>
  *   <li>{@code faultStoreRate}: probability per read for throwAlways, neverComplete, slow and async (default 1)</li>
  *   <li>{@code faultStoreSlowMs}: delay of a slow read, which then completes asynchronously</li>
  *   <li>{@code faultStoreAsyncMaxMs}: an async read completes after a delay drawn uniformly from 0..this (default 50,
@@ -75,7 +78,8 @@ public class FaultInjectingStore extends DelegatingMessageStore {
     public CompletableFuture<GetMessageResult> getMessageAsync(String group, String topic, int queueId, long offset,
         int maxMsgNums, MessageFilter messageFilter) {
         Mode m = mode;
-        if (m == Mode.NONE || !settings.faultStoreTopic.isEmpty() && !settings.faultStoreTopic.equals(topic)) {
+        if (m == Mode.NONE || !settings.faultStoreTopic.isEmpty() && !settings.faultStoreTopic.equals(topic)
+            || !settings.faultStoreGroup.isEmpty() && !settings.faultStoreGroup.equals(group)) {
             return next.getMessageAsync(group, topic, queueId, offset, maxMsgNums, messageFilter);
         }
         boolean hit = ThreadLocalRandom.current().nextDouble() < settings.faultStoreRate;
@@ -161,6 +165,7 @@ public class FaultInjectingStore extends DelegatingMessageStore {
     public final class Settings {
         private volatile String faultStoreReadMode = "none";
         private volatile String faultStoreTopic = "";
+        private volatile String faultStoreGroup = "";
         private volatile double faultStoreRate = 1.0;
         private volatile long faultStoreSlowMs = 200;
         private volatile long faultStoreAsyncMaxMs = 50;
@@ -202,6 +207,10 @@ public class FaultInjectingStore extends DelegatingMessageStore {
 
         public void setFaultStoreTopic(String value) {
             faultStoreTopic = value.trim();
+        }
+
+        public void setFaultStoreGroup(String value) {
+            faultStoreGroup = value.trim();
         }
 
         public void setFaultStoreRate(double value) {

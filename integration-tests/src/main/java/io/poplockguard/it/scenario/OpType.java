@@ -20,8 +20,13 @@ public enum OpType {
      * go to one queue, as a FIFO producer sends them.
      */
     PRODUCE("topic:s", "count:i", "queue:i?", "queues:i?", "messageGroups:i?"),
-    /** One pop request (classic remoting POP_MESSAGE); repeats until untilCount messages arrived if given. */
-    POP("topic:s", "group:s", "queue:i?", "max:i?", "pollMs:i?", "orderly:b?", "untilCount:i?", "invisibleMs:i?"),
+    /**
+     * One pop request (classic remoting POP_MESSAGE); repeats until untilCount messages arrived if given. The client
+     * waits pollMs + 3 s for the answer. With background, the pop runs while the next ops do (a pop that holds a queue
+     * lock while others wait for it); what it receives joins the group's held messages at awaitBackground.
+     */
+    POP("topic:s", "group:s", "queue:i?", "max:i?", "pollMs:i?", "orderly:b?", "untilCount:i?", "invisibleMs:i?",
+        "background:b?"),
     /** Acks every message the group holds. */
     ACK("group:s"),
     /** Acks every message the group holds from topic in one BATCH_ACK_MESSAGE request. */
@@ -61,6 +66,27 @@ public enum OpType {
     /** Waits for the ops started in the background. */
     AWAIT_BACKGROUND(),
     /**
+     * Starts consumers pop consumers of the group, each in a JVM of its own, popping every queue of the topic on every
+     * broker in turn and acking ackPercent of what they get, until killConsumers.
+     */
+    CONSUMER_PROCESSES("topic:s", "group:s", "consumers:i", "ackPercent:i?", "invisibleMs:i?"),
+    /**
+     * SIGKILLs (by PID) every consumer JVM started by consumerProcesses, as a crashed consumer host; what they
+     * received and acked joins the run's bookkeeping, what they held unacked comes back through the broker's revive.
+     */
+    KILL_CONSUMERS(),
+    /**
+     * In the background, switches popLockGuardEnable off and on, live, on every broker every periodMs for durationMs,
+     * and leaves it on; then marks "guardFlap" (see mark).
+     */
+    FLAP_GUARD("periodMs:i", "durationMs:i"),
+    /**
+     * Marks this moment with label (say, the fault that just ended): the run reports how long it then took until
+     * every queue that had delivered before delivered again (RunResult.recoveryMs). Produce to every queue after a
+     * mark, so each has something to deliver.
+     */
+    MARK("label:s"),
+    /**
      * The 5.x gRPC PushConsumer of the group on the topic, through the cluster's proxy (FIFO when the group is
      * orderly): consumes (answering SUCCESS, so the client acks) until untilCount messages arrived for the first time
      * in this op or limitMs passed, then closes; with stall, the wait for the first message is the run's stall.
@@ -69,11 +95,12 @@ public enum OpType {
     /**
      * Switches the test fault store's read mode live (none, throwOnce, throwAlways, neverComplete, slow, slowFail,
      * async); with topic, only that topic's reads (faultStoreTopic; without it, the topic set before, "" at first:
-     * every topic).
+     * every topic); with group, only that consumer group's reads (faultStoreGroup, same rule). On broker b, or with
+     * allBrokers on every broker.
      */
-    FAULT("mode:s", "topic:s?"),
-    /** updateBrokerConfig key=value, live. */
-    CONFIG("key:s", "value:s"),
+    FAULT("mode:s", "topic:s?", "group:s?", "allBrokers:b?"),
+    /** updateBrokerConfig key=value, live, on broker b or with allBrokers on every broker. */
+    CONFIG("key:s", "value:s", "allBrokers:b?"),
     KILL_BROKER(),
     RESTART_BROKER(),
     /**

@@ -63,6 +63,64 @@ public final class RunResult {
     private final Set<String> ackedByGroup = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> highestSeq = new HashMap<>();
 
+    /** One queue that delivered to a pop: ms since the run started, and the queue as "brokerName/queueId". */
+    public record QueueDelivery(long ms, String queue) {
+    }
+
+    /** A point a scenario marked (mark op, guard flaps): ms since the run started, labelled with what just ended. */
+    public record Mark(String label, long ms) {
+    }
+
+    /**
+     * A message the broker's revive put back (it comes from the group's retry queue, not the topic's): such deliveries
+     * say nothing of the topic's queue locks, and are left out of {@link #queueDeliveries}.
+     */
+    public static boolean isRevived(org.apache.rocketmq.common.message.MessageExt m) {
+        return m.getReconsumeTimes() > 0 || m.getTopic() != null && m.getTopic().startsWith("%RETRY%")
+            || m.getProperty("RETRY_TOPIC") != null;
+    }
+
+    /** Every queue's deliveries (in-JVM pops as they happen, consumer processes when they are collected). */
+    public final List<QueueDelivery> queueDeliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    public final List<Mark> marks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * How long the consumers took to get messages from every queue again after a mark: the latest, over the queues
+     * that had delivered before the mark, of each one's first delivery at or after it. -1 when one of them never
+     * delivered again in the run (a queue left locked, or a broker that never came back).
+     */
+    public long recoveryMs(Mark m) {
+        java.util.Map<String, Long> firstAfter = new HashMap<>();
+        for (QueueDelivery d : queueDeliveries) {
+            if (d.ms() < m.ms()) {
+                firstAfter.putIfAbsent(d.queue(), -1L);
+            }
+        }
+        for (QueueDelivery d : queueDeliveries) {
+            Long cur = firstAfter.get(d.queue());
+            if (d.ms() >= m.ms() && cur != null && (cur < 0 || d.ms() < cur)) {
+                firstAfter.put(d.queue(), d.ms());
+            }
+        }
+        long latest = 0;
+        for (long t : firstAfter.values()) {
+            if (t < 0) {
+                return -1;
+            }
+            latest = Math.max(latest, t - m.ms());
+        }
+        return latest;
+    }
+
+    /** Each mark label's recoveries, in the order marked. */
+    public java.util.Map<String, List<Long>> recoveriesByLabel() {
+        java.util.Map<String, List<Long>> out = new java.util.TreeMap<>();
+        for (Mark m : marks) {
+            out.computeIfAbsent(m.label(), l -> new ArrayList<>()).add(recoveryMs(m));
+        }
+        return out;
+    }
+
     /** A message's message group and its sequence number in that group (0, 1, ... in the order produced). */
     public record GroupSeq(String group, int seq) {
     }

@@ -53,7 +53,11 @@ public final class ScenarioRunner implements AutoCloseable {
     private GrpcConsumers grpc;
     /** Ops started with background=true, joined by awaitBackground (and at the end of the run). */
     private final List<Future<?>> background = new ArrayList<>();
+    /** What each background pop received (group, messages), joined into {@link #held} by awaitBackground. */
+    private final List<Map.Entry<String, List<MessageExt>>> backgroundPops = new ArrayList<>();
     private ExecutorService backgroundPool;
+    /** Consumer JVMs (consumerProcesses, killConsumers), made on first use. */
+    private ConsumerProcesses consumerProcesses;
     private long startNanos;
     private int nextKey;
     /** The next sequence number of each message group, over the whole run. */
@@ -156,18 +160,20 @@ public final class ScenarioRunner implements AutoCloseable {
             case PRODUCE:
                 produce(op, b);
                 break;
-            case POP: {
-                int until = op.integer("untilCount", 0);
-                long deadline = System.currentTimeMillis() + 30_000;
-                int got = 0;
-                do {
-                    got += pop(op, b, op.integer("pollMs", 300));
-                } while (got < until && System.currentTimeMillis() < deadline);
-                if (got < until) {
-                    throw new IllegalStateException("popped " + got + " of untilCount=" + until + " within 30 s");
+            case POP:
+                if (op.bool("background")) {
+                    // what the pop gets is held apart and joins the group's held messages at awaitBackground, so
+                    // the ops running meanwhile never share a list with it
+                    List<MessageExt> got = new ArrayList<>();
+                    backgroundPops.add(new java.util.AbstractMap.SimpleEntry<>(op.str("group"), got));
+                    background.add(backgroundPool().submit(() -> {
+                        popUntil(op, b, got);
+                        return null;
+                    }));
+                } else {
+                    popUntil(op, b, held(op.str("group")));
                 }
                 break;
-            }
             case ACK:
                 ackAll(op.str("group"), b);
                 break;
@@ -233,17 +239,40 @@ public final class ScenarioRunner implements AutoCloseable {
             case AWAIT_BACKGROUND:
                 awaitBackground();
                 break;
+            case CONSUMER_PROCESSES:
+                consumerProcesses().start(op.str("topic"), op.str("group"), op.integer("consumers", 1),
+                    op.integer("ackPercent", 100), op.integer("invisibleMs", 60_000));
+                break;
+            case KILL_CONSUMERS:
+                consumerProcesses().killAll();
+                break;
+            case FLAP_GUARD:
+                background.add(backgroundPool().submit(() -> {
+                    flapGuard(op.integer("periodMs", 2_000), op.integer("durationMs", 10_000));
+                    return null;
+                }));
+                break;
+            case MARK:
+                result.marks.add(new RunResult.Mark(op.str("label"), elapsedMs()));
+                break;
             case GRPC_PUSH:
                 grpcPush(op);
                 break;
             case FAULT:
-                if (op.str("topic") != null) {
-                    client(b).updateBrokerConfig("faultStoreTopic", op.str("topic"));
+                for (int i : op.bool("allBrokers") ? allBrokers() : new int[] {b}) {
+                    if (op.str("topic") != null) {
+                        client(i).updateBrokerConfig("faultStoreTopic", op.str("topic"));
+                    }
+                    if (op.str("group") != null) {
+                        client(i).updateBrokerConfig("faultStoreGroup", op.str("group"));
+                    }
+                    client(i).updateBrokerConfig("faultStoreReadMode", op.str("mode"));
                 }
-                client(b).updateBrokerConfig("faultStoreReadMode", op.str("mode"));
                 break;
             case CONFIG:
-                client(b).updateBrokerConfig(op.str("key"), op.str("value"));
+                for (int i : op.bool("allBrokers") ? allBrokers() : new int[] {b}) {
+                    client(i).updateBrokerConfig(op.str("key"), op.str("value"));
+                }
                 break;
             case KILL_BROKER:
                 cluster.killBroker(b);
@@ -269,6 +298,10 @@ public final class ScenarioRunner implements AutoCloseable {
             f.get(120, TimeUnit.SECONDS);
         }
         background.clear();
+        for (Map.Entry<String, List<MessageExt>> p : backgroundPops) {
+            held(p.getKey()).addAll(p.getValue());
+        }
+        backgroundPops.clear();
     }
 
     private ExecutorService backgroundPool() {
@@ -294,7 +327,7 @@ public final class ScenarioRunner implements AutoCloseable {
             : expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) < expect : !result.lost().isEmpty())
             && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < limitMs) {
             int broker = op.fields().containsKey("broker") ? b : turn++ % cluster.brokerCount();
-            int got = pop(op, broker, 1_000);
+            int got = pop(op, broker, 1_000, op.integer("queue", -1), held(group));
             if (got > 0) {
                 b = broker;
                 if (first && result.stallMs < 0) {
@@ -310,8 +343,17 @@ public final class ScenarioRunner implements AutoCloseable {
         }
     }
 
-    private int pop(Op op, int b, int pollMs) throws Exception {
-        return pop(op, b, pollMs, op.integer("queue", -1), held(op.str("group")));
+    /** Pops (at least once) until untilCount messages arrived into {@code into}; at most 30 s. */
+    private void popUntil(Op op, int b, List<MessageExt> into) throws Exception {
+        int until = op.integer("untilCount", 0);
+        long deadline = System.currentTimeMillis() + 30_000;
+        int got = 0;
+        do {
+            got += pop(op, b, op.integer("pollMs", 300), op.integer("queue", -1), into);
+        } while (got < until && System.currentTimeMillis() < deadline);
+        if (got < until) {
+            throw new IllegalStateException("popped " + got + " of untilCount=" + until + " within 30 s");
+        }
     }
 
     /** One pop; what arrives is added to {@code into} (the caller acks it) and to the run's bookkeeping. */
@@ -335,10 +377,18 @@ public final class ScenarioRunner implements AutoCloseable {
         synchronized (result) {
             result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             deliveredByGroup.merge(group, r.getMsgFoundList().size(), Integer::sum);
+            java.util.Set<String> queues = new java.util.HashSet<>();
             for (MessageExt m : r.getMsgFoundList()) {
                 result.recordDelivery(group, m.getKeys());
+                if (!RunResult.isRevived(m)) {
+                    queues.add(cluster.brokerName(b) + "/" + m.getQueueId());
+                }
             }
-            result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
+            long now = elapsedMs();
+            result.deliveries.add(new long[] {now, result.delivered.size()});
+            for (String q : queues) {
+                result.queueDeliveries.add(new RunResult.QueueDelivery(now, q));
+            }
         }
         return r.getMsgFoundList().size();
     }
@@ -597,6 +647,58 @@ public final class ScenarioRunner implements AutoCloseable {
         return clients.computeIfAbsent(broker, i -> new PopTestClient(cluster.brokerAddr(i), cluster.brokerName(i)));
     }
 
+    private ConsumerProcesses consumerProcesses() {
+        if (consumerProcesses == null) {
+            consumerProcesses = new ConsumerProcesses(cluster, result,
+                System.currentTimeMillis() - elapsedMs());
+        }
+        return consumerProcesses;
+    }
+
+    /**
+     * Switches the guard off and on on every broker until durationMs passed, leaving it on. A broker that is down
+     * (killed by the scenario meanwhile) misses that switch; every broker is switched on at the end, retried while
+     * one is still restarting.
+     */
+    private void flapGuard(int periodMs, int durationMs) throws Exception {
+        long until = System.currentTimeMillis() + durationMs;
+        boolean on = true;
+        while (System.currentTimeMillis() < until) {
+            Thread.sleep(periodMs);
+            on = !on;
+            for (int i : allBrokers()) {
+                try {
+                    client(i).updateBrokerConfig("popLockGuardEnable", Boolean.toString(on));
+                } catch (Exception brokerDown) {
+                    // killed or restarting: it keeps whatever it had, the final switch-on below reaches it
+                }
+            }
+        }
+        for (int i : allBrokers()) {
+            long deadline = System.currentTimeMillis() + 60_000;
+            for (;;) {
+                try {
+                    client(i).updateBrokerConfig("popLockGuardEnable", "true");
+                    break;
+                } catch (Exception brokerDown) {
+                    if (System.currentTimeMillis() > deadline) {
+                        throw brokerDown;
+                    }
+                    Thread.sleep(500);
+                }
+            }
+        }
+        result.marks.add(new RunResult.Mark("guardFlap", elapsedMs()));
+    }
+
+    private int[] allBrokers() {
+        int[] all = new int[cluster.brokerCount()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
     private List<MessageExt> held(String group) {
         return held.computeIfAbsent(group, g -> new ArrayList<>());
     }
@@ -617,6 +719,13 @@ public final class ScenarioRunner implements AutoCloseable {
     public void close() {
         if (backgroundPool != null) {
             backgroundPool.shutdownNow();
+        }
+        if (consumerProcesses != null) {
+            try {
+                consumerProcesses.close();
+            } catch (IOException e) {
+                System.err.println("ScenarioRunner: could not remove the consumer processes' files: " + e);
+            }
         }
         if (grpc != null) {
             grpc.close();
