@@ -43,8 +43,8 @@ public final class Lease {
 
     /** One immutable point in the lease's life. Only live stages carry an owner or a read. */
     static final class Stage {
-        static final Stage RELEASED = new Stage(LeaseState.RELEASED, null, 0, 0, null);
-        static final Stage RECLAIMED = new Stage(LeaseState.RECLAIMED, null, 0, 0, null);
+        static final Stage RELEASED = new Stage(LeaseState.RELEASED, null, 0, 0, 0, null);
+        static final Stage RECLAIMED = new Stage(LeaseState.RECLAIMED, null, 0, 0, 0, null);
 
         final LeaseState state;
         /** HELD: the segment responsible for the lease, or null when it was taken outside every segment. */
@@ -52,23 +52,34 @@ public final class Lease {
         /** BOUND: when the read was handed the lease, and when the read bound expires. */
         final long boundAtNanos;
         final long expiresAtNanos;
+        /**
+         * BOUND: the deadline of the request whose segment handed the lease over (0: none). Whatever runs for that
+         * request after the read - its continuation, or its answer when the read is abandoned - keeps it.
+         */
+        final long requestDeadlineNanos;
         /** BOUND: the read that carries the lease; abandoned if the lease is taken from it. */
         final PendingRead read;
 
-        private Stage(LeaseState state, Segment owner, long boundAtNanos, long expiresAtNanos, PendingRead read) {
+        private Stage(LeaseState state, Segment owner, long boundAtNanos, long expiresAtNanos,
+            long requestDeadlineNanos, PendingRead read) {
             this.state = state;
             this.owner = owner;
             this.boundAtNanos = boundAtNanos;
             this.expiresAtNanos = expiresAtNanos;
+            this.requestDeadlineNanos = requestDeadlineNanos;
             this.read = read;
         }
 
         static Stage held(Segment owner) {
-            return new Stage(LeaseState.HELD, owner, 0, 0, null);
+            return new Stage(LeaseState.HELD, owner, 0, 0, 0, null);
         }
 
         static Stage bound(long boundAtNanos, long expiresAtNanos, PendingRead read) {
-            return new Stage(LeaseState.BOUND, null, boundAtNanos, expiresAtNanos, read);
+            return bound(boundAtNanos, expiresAtNanos, 0, read);
+        }
+
+        static Stage bound(long boundAtNanos, long expiresAtNanos, long requestDeadlineNanos, PendingRead read) {
+            return new Stage(LeaseState.BOUND, null, boundAtNanos, expiresAtNanos, requestDeadlineNanos, read);
         }
 
         static Stage terminal(LeaseState state) {

@@ -122,16 +122,15 @@ public final class LockTable {
                 continue;
             }
             long now = clock.nanoTime();
-            Lease.Stage bound = Lease.Stage.bound(now, readExpiry(s, now), r.read);
+            Lease.Stage bound = Lease.Stage.bound(now, readExpiry(s, now), s.requestDeadlineNanos(), r.read);
             if (!r.lease.transition(st, bound)) {
                 r.read.abandon();
                 continue;
             }
             Lease lease = r.lease;
-            long deadline = s.requestDeadlineNanos();
             // Every stage of the stock code is attached by now (the segment that started the read has returned), so
             // whenever the read completes the continuation runs them under the adopted lock.
-            r.read.whenDone(() -> continueAfterRead(lease, bound, deadline));
+            r.read.whenDone(() -> continueAfterRead(lease, bound));
         }
     }
 
@@ -145,8 +144,8 @@ public final class LockTable {
     }
 
     /** The read completed: a new segment adopts the lease (if it is still the read's) and runs the stock stages. */
-    private void continueAfterRead(Lease lease, Lease.Stage bound, long requestDeadlineNanos) {
-        Segment c = beginSegment("read", requestDeadlineNanos);
+    private void continueAfterRead(Lease lease, Lease.Stage bound) {
+        Segment c = beginSegment("read", bound.requestDeadlineNanos);
         try {
             if (lease.transition(bound, Lease.Stage.held(c))) {
                 c.add(lease);
@@ -313,14 +312,19 @@ public final class LockTable {
             }
         }
         if (from.state == LeaseState.BOUND) {
-            abandon(from.read);
+            abandon(from);
         }
         return true;
     }
 
-    /** Answers the stock continuation of a read that lost its lease, in a segment of its own (it may pop on). */
-    private void abandon(PendingRead read) {
-        Segment s = beginSegment("readAbandoned");
+    /**
+     * Answers the stock continuation of a read that lost its lease, in a segment of its own: it may pop on (a pop
+     * over every queue chains the next queue's read), and whatever it reads keeps the request's deadline, which has
+     * usually passed by now, so such a read gives its queue back at the next sweep.
+     */
+    private void abandon(Lease.Stage bound) {
+        PendingRead read = bound.read;
+        Segment s = beginSegment("readAbandoned", bound.requestDeadlineNanos);
         try {
             read.abandon();
         } finally {

@@ -141,6 +141,39 @@ class ReadGuardRaceTest {
         assertEquals(1, chain.runs.size());
     }
 
+    /**
+     * Found by the soak (queues stalled 25-30 s after hung reads on a guarded broker): a pop over every queue chains
+     * the next queue's read to the previous one's future. When a read is abandoned at its client's deadline, that
+     * chain goes on in the abandoning segment and locks and reads the next queue; that read must be bounded by the
+     * same (already passed) request deadline, not by popLockGuardReadBoundMs, or a second hung read holds its queue
+     * for the full bound although nobody waits for the pop.
+     */
+    @Test
+    void readStartedByAnAbandonedPopKeepsThePopsRequestDeadline() {
+        fx.setReadBoundMs(30_000);
+        String nextKey = ReadGuard.lockKey(TOPIC, GROUP, 1);
+        CompletableFuture<GetMessageResult> first = new CompletableFuture<>();
+        CompletableFuture<GetMessageResult> second = new CompletableFuture<>();
+        Segment pop = table.beginRequestSegment("pop", 3_500);
+        assertTrue(table.tryLock(KEY));
+        guard.read(GROUP, TOPIC, 0, () -> first).whenComplete((r, t) -> table.unLock(KEY))
+            .thenCompose(r -> {
+                assertTrue(table.tryLock(nextKey), "the chain locks the next queue");
+                return guard.read(GROUP, TOPIC, 1, () -> second).whenComplete((r2, t2) -> table.unLock(nextKey));
+            });
+        table.endSegment(pop);
+
+        fx.advanceMillis(3_501);
+        table.sweep(); // the first read is abandoned at the client's deadline; the chain reads queue 1
+        assertFalse(table.isLocked(KEY));
+        assertTrue(table.isLocked(nextKey), "the second read carries queue 1's lock");
+        fx.advanceMillis(1);
+        table.sweep();
+        assertFalse(table.isLocked(nextKey), "reclaimed at once: the pop's client stopped waiting already");
+        assertEquals(2, fx.stats.reclaimed(ReclaimCause.READ_BOUND));
+        assertEquals(List.of(), fx.exclusionViolations());
+    }
+
     /** A continuation that re-reads (the stock OFFSET_TOO_SMALL branch) hands the second read over the same way. */
     @Test
     void reReadFromTheContinuationIsHandedOverToo() {

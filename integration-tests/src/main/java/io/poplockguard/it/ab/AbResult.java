@@ -107,7 +107,8 @@ public final class AbResult {
     }
 
     private static String acked(RunResult r) {
-        return (r.produced.size() - r.unacked().size()) + "/" + r.produced.size();
+        return (r.produced.size() - r.unacked().size()) + "/" + r.produced.size()
+            + (r.ackUncertain.isEmpty() ? "" : " (" + r.ackUncertain.size() + " acks unanswered)");
     }
 
     /**

@@ -86,18 +86,29 @@ final class ConsumerProcesses implements AutoCloseable {
         if (end < 0) {
             return;
         }
+        String who = r.process().name();
+        java.util.Map<String, Long> ackOpen = new java.util.LinkedHashMap<>();
         for (String line : all.substring(0, end).split("\n")) {
             String[] f = line.split(" ");
             long ms = Long.parseLong(f[1]) - runStartEpochMs;
             if (f[0].equals("D")) {
                 result.recordDelivery(r.group(), f[3]);
+                result.note(f[3], ms, "delivered " + f[2] + " to " + who);
                 if (!f[2].equals("-")) {
                     result.queueDeliveries.add(new RunResult.QueueDelivery(ms, f[2]));
                 }
                 result.deliveries.add(new long[] {ms, result.delivered.size()});
+            } else if (f[0].equals("a")) {
+                ackOpen.put(f[2], ms);
             } else if (f[0].equals("A")) {
+                ackOpen.remove(f[2]);
                 result.recordAck(r.group(), f[2]);
+                result.note(f[2], ms, "acked by " + who);
             }
+        }
+        for (java.util.Map.Entry<String, Long> open : ackOpen.entrySet()) {
+            // refused, unanswered or cut off by the kill: the consumer never heard, so the broker may have it
+            result.ackUncertain(open.getKey(), open.getValue(), "ack by " + who + " without an answer it recorded");
         }
     }
 

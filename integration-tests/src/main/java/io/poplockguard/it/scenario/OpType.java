@@ -47,7 +47,8 @@ public enum OpType {
      * Pops and acks (every broker in turn, unless broker is given) until the group has received expect messages in
      * all (default: everything produced so far), or limitMs passed; the wait for the first delivery is the stall.
      * With untilAcked, until every message produced to the topic has been acked by the group (an ack refused or
-     * unanswered leaves the message to come back after its invisible time, and the drain goes on for it).
+     * unanswered leaves the message to come back after its invisible time, and the drain goes on for it; an ack
+     * that went unanswered may have landed, so after 30 s of draining such a message counts as acked).
      */
     DRAIN("topic:s", "group:s", "limitMs:i", "expect:i?", "queue:i?", "orderly:b?", "invisibleMs:i?",
         "untilAcked:b?"),

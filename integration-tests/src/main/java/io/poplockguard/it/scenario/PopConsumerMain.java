@@ -81,6 +81,8 @@ public final class PopConsumerMain {
             if (rnd.nextInt(100) >= ackPercent) {
                 continue; // left to the broker's revive, as a consumer that lost it would
             }
+            write(events, new StringBuilder("a ").append(System.currentTimeMillis()).append(' ')
+                .append(m.getKeys()).append('\n')); // the ack goes out: its outcome is open until the A line
             boolean ok;
             try {
                 ok = broker.ack(m, group, 5_000).get(10, TimeUnit.SECONDS).getStatus() == AckStatus.OK;

@@ -112,6 +112,22 @@ public final class RunResult {
         return latest;
     }
 
+    /**
+     * The marks and queue deliveries in time order, one a line ("ms mark label recoveryMs" or "ms queue"), to see
+     * which queue a recovery waited for.
+     */
+    public String timeline() {
+        List<String> lines = new ArrayList<>();
+        for (Mark m : marks) {
+            lines.add(String.format("%09d mark %s %d", m.ms(), m.label(), recoveryMs(m)));
+        }
+        for (QueueDelivery d : queueDeliveries) {
+            lines.add(String.format("%09d %s", d.ms(), d.queue()));
+        }
+        Collections.sort(lines);
+        return String.join("\n", lines) + "\n";
+    }
+
     /** Each mark label's recoveries, in the order marked. */
     public java.util.Map<String, List<Long>> recoveriesByLabel() {
         java.util.Map<String, List<Long>> out = new java.util.TreeMap<>();
@@ -119,6 +135,44 @@ public final class RunResult {
             out.computeIfAbsent(m.label(), l -> new ArrayList<>()).add(recoveryMs(m));
         }
         return out;
+    }
+
+    /**
+     * Keys whose ack was sent but whose answer never came (the client timed out, or the consumer was killed before
+     * it heard): the broker may have taken the ack, so such a key may never come back. Unacked keys outside this set
+     * are the ones a run can count as not acked.
+     */
+    public final Set<String> ackUncertain = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** What happened to each key (ms since the run started, what), to explain a key in a failure message. */
+    private final Map<String, List<String>> trails = new ConcurrentHashMap<>();
+
+    public void note(String key, long ms, String what) {
+        trails.computeIfAbsent(key, k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(ms + " ms " + what);
+    }
+
+    public void ackUncertain(String key, long ms, String what) {
+        ackUncertain.add(key);
+        note(key, ms, what);
+    }
+
+    /** Produced keys neither acked nor possibly acked ({@link #ackUncertain}). */
+    public Set<String> unackedForSure() {
+        Set<String> out = unacked();
+        out.removeAll(ackUncertain);
+        return out;
+    }
+
+    /** The trails of at most {@code limit} of {@code keys}, one key a line. */
+    public String trails(java.util.Collection<String> keys, int limit) {
+        StringBuilder sb = new StringBuilder();
+        int n = 0;
+        for (String k : keys) {
+            if (n++ == limit) {
+                break;
+            }
+            sb.append("\n  ").append(k).append(": ").append(trails.getOrDefault(k, List.of()));
+        }
+        return sb.toString();
     }
 
     /** A message's message group and its sequence number in that group (0, 1, ... in the order produced). */
@@ -164,8 +218,17 @@ public final class RunResult {
 
     /** True when every message produced to {@code topic} so far has been acked by {@code consumerGroup}. */
     public boolean allAcked(String topic, String consumerGroup) {
+        return allAcked(topic, consumerGroup, false);
+    }
+
+    /**
+     * As {@link #allAcked(String, String)}; with {@code uncertainCounts}, a key whose ack went unanswered
+     * ({@link #ackUncertain}) counts as acked too: the broker may have taken it, and then it never comes back.
+     */
+    public boolean allAcked(String topic, String consumerGroup, boolean uncertainCounts) {
         for (Map.Entry<String, String> e : topicOf.entrySet()) {
-            if (e.getValue().equals(topic) && !ackedByGroup.contains(consumerGroup + "/" + e.getKey())) {
+            if (e.getValue().equals(topic) && !ackedByGroup.contains(consumerGroup + "/" + e.getKey())
+                && !(uncertainCounts && ackUncertain.contains(e.getKey()))) {
                 return false;
             }
         }

@@ -323,7 +323,7 @@ public final class ScenarioRunner implements AutoCloseable {
         boolean first = true;
         int turn = 0;
         boolean untilAcked = op.bool("untilAcked");
-        while ((untilAcked ? !result.allAcked(op.str("topic"), group)
+        while ((untilAcked ? !result.allAcked(op.str("topic"), group, drainedLongEnough(start))
             : expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) < expect : !result.lost().isEmpty())
             && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < limitMs) {
             int broker = op.fields().containsKey("broker") ? b : turn++ % cluster.brokerCount();
@@ -341,6 +341,16 @@ public final class ScenarioRunner implements AutoCloseable {
             : expect >= 0 ? deliveredByGroup.getOrDefault(group, 0) >= expect : result.lost().isEmpty())) {
             result.stallMs = 0;
         }
+    }
+
+    /**
+     * A drain until acked gives a message whose ack went unanswered this long to come back (revive puts an unacked
+     * message back within its invisible time plus the revive scan); after that the ack is taken as having landed.
+     */
+    private static final long UNCERTAIN_ACK_WAIT_MS = 30_000;
+
+    private static boolean drainedLongEnough(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) >= UNCERTAIN_ACK_WAIT_MS;
     }
 
     /** Pops (at least once) until untilCount messages arrived into {@code into}; at most 30 s. */
@@ -378,13 +388,15 @@ public final class ScenarioRunner implements AutoCloseable {
             result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             deliveredByGroup.merge(group, r.getMsgFoundList().size(), Integer::sum);
             java.util.Set<String> queues = new java.util.HashSet<>();
+            long now = elapsedMs();
             for (MessageExt m : r.getMsgFoundList()) {
                 result.recordDelivery(group, m.getKeys());
+                String from = RunResult.isRevived(m) ? "retry" : cluster.brokerName(b) + "/" + m.getQueueId();
+                result.note(m.getKeys(), now, "delivered " + from + " to the test JVM");
                 if (!RunResult.isRevived(m)) {
-                    queues.add(cluster.brokerName(b) + "/" + m.getQueueId());
+                    queues.add(from);
                 }
             }
-            long now = elapsedMs();
             result.deliveries.add(new long[] {now, result.delivered.size()});
             for (String q : queues) {
                 result.queueDeliveries.add(new RunResult.QueueDelivery(now, q));
@@ -567,16 +579,22 @@ public final class ScenarioRunner implements AutoCloseable {
     private void ack(String group, int b, List<MessageExt> messages) throws Exception {
         for (MessageExt m : messages) {
             boolean ok;
+            boolean answered = true;
             try {
                 ok = client(b).ack(m, group, 5_000).get(10, TimeUnit.SECONDS).getStatus() == AckStatus.OK;
             } catch (ExecutionException unanswered) {
                 ok = false;
+                answered = false;
             }
             if (ok) {
                 result.recordAck(group, m.getKeys());
+                result.note(m.getKeys(), elapsedMs(), "acked on " + cluster.brokerName(b));
             } else {
                 synchronized (result) {
                     result.unansweredAcks++;
+                }
+                if (!answered) {
+                    result.ackUncertain(m.getKeys(), elapsedMs(), "ack on " + cluster.brokerName(b) + " unanswered");
                 }
             }
         }

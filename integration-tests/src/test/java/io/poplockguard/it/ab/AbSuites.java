@@ -114,5 +114,9 @@ public final class AbSuites {
         System.out.println(table);
         Files.createDirectories(OUT);
         Files.write(OUT.resolve(name + ".md"), table.getBytes(StandardCharsets.UTF_8));
+        if (!r.guarded.marks.isEmpty()) {
+            Files.write(OUT.resolve(name + ".stock.timeline.txt"), r.stock.timeline().getBytes(StandardCharsets.UTF_8));
+            Files.write(OUT.resolve(name + ".guarded.timeline.txt"), r.guarded.timeline().getBytes(StandardCharsets.UTF_8));
+        }
     }
 }
