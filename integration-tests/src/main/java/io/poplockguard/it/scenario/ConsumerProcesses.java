@@ -78,21 +78,28 @@ final class ConsumerProcesses implements AutoCloseable {
     }
 
     private void collect(Running r) throws IOException {
-        if (!Files.exists(r.events())) {
-            return;
+        if (Files.exists(r.events())) {
+            String all = new String(Files.readAllBytes(r.events()), StandardCharsets.UTF_8);
+            record(all, r.group(), r.process().name(), runStartEpochMs, result);
         }
-        String all = new String(Files.readAllBytes(r.events()), StandardCharsets.UTF_8);
-        int end = all.lastIndexOf('\n'); // a kill may have cut the last line short: only whole lines count
+    }
+
+    /**
+     * Adds one consumer's events (its file's content, see {@link PopConsumerMain}) to {@code result}: deliveries,
+     * accepted acks, and as uncertain every ack it sent without recording an answer. A kill may have cut the last line
+     * short: only whole lines count.
+     */
+    static void record(String events, String group, String who, long runStartEpochMs, RunResult result) {
+        int end = events.lastIndexOf('\n');
         if (end < 0) {
             return;
         }
-        String who = r.process().name();
         java.util.Map<String, Long> ackOpen = new java.util.LinkedHashMap<>();
-        for (String line : all.substring(0, end).split("\n")) {
+        for (String line : events.substring(0, end).split("\n")) {
             String[] f = line.split(" ");
             long ms = Long.parseLong(f[1]) - runStartEpochMs;
             if (f[0].equals("D")) {
-                result.recordDelivery(r.group(), f[3]);
+                result.recordDelivery(group, f[3]);
                 result.note(f[3], ms, "delivered " + f[2] + " to " + who);
                 if (!f[2].equals("-")) {
                     result.queueDeliveries.add(new RunResult.QueueDelivery(ms, f[2]));
@@ -102,7 +109,7 @@ final class ConsumerProcesses implements AutoCloseable {
                 ackOpen.put(f[2], ms);
             } else if (f[0].equals("A")) {
                 ackOpen.remove(f[2]);
-                result.recordAck(r.group(), f[2]);
+                result.recordAck(group, f[2]);
                 result.note(f[2], ms, "acked by " + who);
             }
         }

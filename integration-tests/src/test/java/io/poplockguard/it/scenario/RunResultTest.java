@@ -54,4 +54,34 @@ class RunResultTest {
         assertEquals(2, r.ackFailures);
         assertEquals("IllegalStateException: first", r.firstAckFailure);
     }
+
+    @Test
+    void recoveryWaitsForTheLastQueueThatHadDeliveredBeforeTheMark() {
+        RunResult r = new RunResult("t");
+        r.queueDeliveries.add(new RunResult.QueueDelivery(100, "b/0"));
+        r.queueDeliveries.add(new RunResult.QueueDelivery(200, "b/1"));
+        r.marks.add(new RunResult.Mark("fault", 1_000));
+        r.queueDeliveries.add(new RunResult.QueueDelivery(1_050, "b/0"));
+        r.queueDeliveries.add(new RunResult.QueueDelivery(4_000, "b/1"));
+        r.queueDeliveries.add(new RunResult.QueueDelivery(1_100, "b/0")); // a consumer's events arrive out of order
+        r.queueDeliveries.add(new RunResult.QueueDelivery(3_000, "b/1"));
+        r.queueDeliveries.add(new RunResult.QueueDelivery(1_200, "b/2")); // not seen before the mark: not waited for
+        assertEquals(2_000, r.recoveryMs(r.marks.get(0)));
+        r.marks.add(new RunResult.Mark("late", 3_500));
+        assertEquals(-1, r.recoveryMs(r.marks.get(1)), "b/0 never delivered again");
+        assertEquals(List.of(2_000L), r.recoveriesByLabel().get("fault"));
+    }
+
+    @Test
+    void anUnansweredAckCountsAsAckedOnlyWhenAsked() {
+        RunResult r = new RunResult("t");
+        r.produced.add("k");
+        r.topicOf.put("k", "t");
+        r.ackUncertain("k", 5, "ack unanswered");
+        assertFalse(r.allAcked("t", "g"));
+        assertTrue(r.allAcked("t", "g", true));
+        assertEquals(1, r.unacked().size());
+        assertTrue(r.unackedForSure().isEmpty());
+        assertTrue(r.trails(r.unacked(), 1).contains("5 ms ack unanswered"));
+    }
 }
