@@ -161,11 +161,24 @@ public final class InProcessBroker implements AutoCloseable {
         return s instanceof PopLockGuardPlugin ? (PopLockGuardPlugin) s : null;
     }
 
+    /**
+     * Whether the queue lock stays held: true only if every try over about 200 ms fails. The broker itself takes the
+     * same key for microseconds (the buffer-merge service scans checkpoints every 5 ms; a pop releases just after its
+     * answer is written), so a single failed tryLock right after a pop says nothing; a leaked lock fails every try.
+     */
     public boolean isQueueLockHeld(String topic, String group, int queueId) {
         String key = topic + "@" + group + "@" + queueId;
-        if (controller.getPopMessageProcessor().getQueueLockManager().tryLock(key)) {
-            controller.getPopMessageProcessor().getQueueLockManager().unLock(key);
-            return false;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            if (controller.getPopMessageProcessor().getQueueLockManager().tryLock(key)) {
+                controller.getPopMessageProcessor().getQueueLockManager().unLock(key);
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
         }
         return true;
     }

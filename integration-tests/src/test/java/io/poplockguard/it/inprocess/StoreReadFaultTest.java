@@ -76,7 +76,9 @@ class StoreReadFaultTest {
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
             setUp(b);
             c.updateBrokerConfig("faultStoreReadMode", "neverComplete");
-            c.pop(TOPIC, GROUP, 0, 8, 300, false, 2_000); // its read never completes
+            // its read never completes; no poll time, so the abandoned pop is not parked in long polling and re-run
+            // (a re-run would read again, hang again and hold the queue when the check below looks)
+            c.pop(TOPIC, GROUP, 0, 8, 0, false, 2_000);
             long until = System.currentTimeMillis() + 3_000;
             while (b.guard().stats().reclaimed(ReclaimCause.READ_BOUND) == 0 && System.currentTimeMillis() < until) {
                 Thread.sleep(20);
