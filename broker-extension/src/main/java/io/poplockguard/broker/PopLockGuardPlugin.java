@@ -8,6 +8,7 @@ import io.poplockguard.broker.admin.AdminAccess;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.config.ConfigKey;
 import io.poplockguard.broker.config.PopLockGuardConfig;
+import io.poplockguard.broker.kv.GuardedPopConsumerLockService;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
 import io.poplockguard.broker.lock.LockClock;
 import io.poplockguard.broker.lock.LockListener;
@@ -22,6 +23,7 @@ import io.poplockguard.broker.processor.GuardedPopMessageProcessor;
 import io.poplockguard.broker.processor.SegmentScope;
 import io.poplockguard.broker.processor.PopWaker;
 import io.poplockguard.broker.shape.BrokerShape;
+import io.poplockguard.broker.shape.ConsumerLockShape;
 import io.poplockguard.broker.shape.ShapeException;
 import io.poplockguard.broker.store.DelegatingMessageStore;
 import io.poplockguard.broker.store.ReadGuard;
@@ -143,11 +145,22 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         List<Registration> registrations = guardedRegistrations(shape, stock, replacements);
         PopMessageProcessor.QueueLockManager stockManager = pop.getQueueLockManager();
         GuardedQueueLockManager guarded = new GuardedQueueLockManager(pop, table, config);
+        // The RocksDB pop path's consumer lock (5.3.2 and later, when the broker built PopConsumerService). Its types
+        // stay out of this class's signatures, so the guard loads on brokers that do not have them.
+        ConsumerLockShape consumerLocks = ConsumerLockShape.present() ? ConsumerLockShape.inspect(shape.controller()) : null;
+        Object guardedConsumerLocks = consumerLocks == null ? null
+            : new GuardedPopConsumerLockService(table, LockClock.SYSTEM, consumerLocks.timeoutMs());
 
         // 1. the guarded lock manager replaces the stock one (pop processor, its replacement, buffer-merge service)
         steps.change("replace queue lock manager",
             () -> shape.replaceQueueLockManager(guarded, popReplacement),
             () -> shape.replaceQueueLockManager(stockManager, popReplacement));
+        if (consumerLocks != null) {
+            steps.change("replace consumer lock service", () -> consumerLocks.replace(guardedConsumerLocks),
+                () -> consumerLocks.replace(consumerLocks.stock()));
+            steps.change("guard reads under consumer locks", () -> readGuard.guardConsumerLocks(true),
+                () -> readGuard.guardConsumerLocks(false));
+        }
 
         // 2. every entry into the pop path becomes a segment: the controller's processors (what a Local-mode proxy
         //    calls), long-polling re-runs, and the remoting servers' registrations (same executors)
@@ -170,7 +183,7 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         steps.change("start guarded queue lock manager", guarded::start, guarded::shutdown);
 
         // 3. observers of the lock table
-        LockListener[] observers = {stats, new GuardEventLog(), new PopWaker(shape.popWakeUp())};
+        LockListener[] observers = {stats, new GuardEventLog(), new PopWaker(shape.popWakeUp(), shape::readQueueCount)};
         steps.change("add lock listeners", () -> {
             for (LockListener l : observers) {
                 listeners.add(l);
@@ -214,8 +227,9 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         }
         steps.change("mark installed", () -> installedManager = guarded, () -> installedManager = null);
         LOG.info("PopLockGuard installed, brokerVersion={}, enabled={}, replaced=[BrokerController.popMessageProcessor,"
-                + " ackMessageProcessor, changeInvisibleTimeProcessor, PopLongPollingService.processor], wrapped={}, {}",
-            MQVersion.getVersionDesc(MQVersion.CURRENT_VERSION), config.guardEnabled(), wrapped, shape.describe());
+                + " ackMessageProcessor, changeInvisibleTimeProcessor, PopLongPollingService.processor], wrapped={}, {},"
+                + " kvPopPath={}", MQVersion.getVersionDesc(MQVersion.CURRENT_VERSION), config.guardEnabled(), wrapped,
+            shape.describe(), consumerLocks == null ? "none (no PopConsumerService)" : consumerLocks.describe());
     }
 
     /** Registers {@code processor} for {@code code} on {@code server} and checks that it took. */
@@ -424,7 +438,7 @@ public class PopLockGuardPlugin extends DelegatingMessageStore {
         if (installedManager == null) {
             return next.getMessageAsync(group, topic, queueId, offset, maxMsgNums, messageFilter);
         }
-        return readGuard.read(group, topic, queueId,
+        return readGuard.read(group, topic, queueId, offset,
             () -> next.getMessageAsync(group, topic, queueId, offset, maxMsgNums, messageFilter));
     }
 

@@ -23,10 +23,13 @@ final class LockTableText {
         if (rows.isEmpty()) {
             return sb.append("no pop lock is held\n").toString();
         }
-        String fmt = "%-60s %-8s %10s %8s  %s%n";
-        sb.append(String.format(fmt, "KEY (topic@group@queueId)", "STATE", "HELD_MS", "WAITERS", "OWNER"));
+        String fmt = "%-60s %-8s %-8s %10s %8s  %s%n";
+        sb.append(String.format(fmt, "KEY (topic@group@queueId | group@topic)", "KIND", "STATE", "HELD_MS", "WAITERS",
+            "OWNER"));
         for (JSONObject r : rows) {
-            sb.append(String.format(fmt, r.getString("key"), r.getString("state"), r.getLongValue("heldMs"),
+            String kind = r.getString("kind");
+            sb.append(String.format(fmt, r.getString("key"), kind == null ? "-" : kind, r.getString("state"),
+                r.getLongValue("heldMs"),
                 r.getIntValue("waiters"), r.getString("owner")));
             JSONArray takenAt = r.getJSONArray("takenAt"); // only with popLockGuardLeakStacks=true
             for (int f = 0; takenAt != null && f < takenAt.size(); f++) {

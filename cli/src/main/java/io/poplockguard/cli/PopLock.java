@@ -2,6 +2,7 @@ package io.poplockguard.cli;
 
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONObject;
+import io.poplockguard.broker.lock.LockKey;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -10,7 +11,7 @@ import java.util.Deque;
 /**
  * scripts/poplock: the pop locks of a broker with PopLockGuard, from the command line.
  * <pre>
- *   poplock [options] locks | stats | watch [--interval MS] [--count N] | release --key TOPIC@GROUP@QUEUEID
+ *   poplock [options] locks | stats | watch [--interval MS] [--count N] | release --key KEY
  * </pre>
  * User errors (bad arguments, unreachable broker, no plugin, refused release) print one line, never a stack trace.
  */
@@ -21,7 +22,8 @@ public final class PopLock {
         "  locks                               the held pop locks, longest held first",
         "  stats                               counters (acquired, contended, reclaimed by cause, stray unlocks) and hold times",
         "  watch [--interval MS] [--count N]   locks and counters, refreshed every MS (default 2000) until Ctrl-C or N times",
-        "  release --key TOPIC@GROUP@QUEUEID   forced release of one lock (the broker must have",
+        "  release --key KEY                   forced release of one lock: TOPIC@GROUP@QUEUEID (a queue lock)",
+        "                                      or GROUP@TOPIC (a RocksDB pop path consumer lock); the broker must have",
         "                                      popLockGuardAllowForceRelease=true; with ACL on, an admin account)",
         "options: --broker defaults to $POPLOCK_BROKER or 127.0.0.1:10911; --json prints the broker's JSON");
 
@@ -123,10 +125,12 @@ public final class PopLock {
         }
         if ("release".equals(command)) {
             if (key == null) {
-                throw new UsageException("release needs --key TOPIC@GROUP@QUEUEID");
+                throw new UsageException("release needs --key TOPIC@GROUP@QUEUEID or GROUP@TOPIC");
             }
-            if (!key.matches(".+@.+@\\d+")) {
-                throw new UsageException("--key '" + key + "' is not TOPIC@GROUP@QUEUEID");
+            try {
+                LockKey.parse(key);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--key: " + e.getMessage());
             }
         } else if (key != null) {
             throw new UsageException("--key only goes with release");

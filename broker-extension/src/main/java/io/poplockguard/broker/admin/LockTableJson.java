@@ -1,12 +1,16 @@
 package io.poplockguard.broker.admin;
 
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockStats;
 import io.poplockguard.broker.lock.LockView;
 import io.poplockguard.broker.trace.Json;
 import java.util.List;
 import java.util.Map;
 
-/** The lock-table response body: locks (longest held first), counters and the hold-time histogram. */
+/**
+ * The lock-table response body: locks (longest held first, each with its kind: queue or consumer, see LockKey),
+ * counters and the hold-time histogram.
+ */
 final class LockTableJson {
     private LockTableJson() {
     }
@@ -20,13 +24,13 @@ final class LockTableJson {
             .append(",\"locks\":[");
         for (int i = 0; i < locks.size(); i++) {
             LockView v = locks.get(i);
-            int q = v.key.lastIndexOf('@');
-            int g = q <= 0 ? -1 : v.key.lastIndexOf('@', q - 1);
+            LockKey k = LockKey.tryParse(v.key);
             sb.append(i == 0 ? "" : ",").append("{\"key\":\"").append(Json.escape(v.key)).append('"');
-            if (g > 0) {
-                sb.append(",\"topic\":\"").append(Json.escape(v.key.substring(0, g)))
-                    .append("\",\"consumerGroup\":\"").append(Json.escape(v.key.substring(g + 1, q)))
-                    .append("\",\"queueId\":").append(v.key.substring(q + 1));
+            if (k != null) {
+                sb.append(",\"kind\":\"").append(k.kind.label)
+                    .append("\",\"topic\":\"").append(Json.escape(k.topic))
+                    .append("\",\"consumerGroup\":\"").append(Json.escape(k.group))
+                    .append("\",\"queueId\":").append(k.queueId);
             }
             sb.append(",\"state\":\"").append(v.state)
                 .append("\",\"owner\":\"").append(Json.escape(v.owner))

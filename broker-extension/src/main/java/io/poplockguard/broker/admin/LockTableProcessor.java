@@ -3,6 +3,7 @@ package io.poplockguard.broker.admin;
 import io.netty.channel.ChannelHandlerContext;
 import io.poplockguard.broker.config.PopLockGuardConfig;
 import io.poplockguard.broker.lock.Lease;
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockStats;
 import io.poplockguard.broker.lock.LockTable;
 import java.nio.charset.StandardCharsets;
@@ -70,10 +71,13 @@ public final class LockTableProcessor implements NettyRequestProcessor {
     private RemotingCommand forceRelease(ChannelHandlerContext ctx, RemotingCommand request) {
         String key = request.getExtFields() == null ? null : request.getExtFields().get(KEY_FIELD);
         if (key == null || key.trim().isEmpty()) {
-            return error(request, ResponseCode.SYSTEM_ERROR, "force release needs the ext field 'key' (topic@group@queueId)");
+            return error(request, ResponseCode.SYSTEM_ERROR, "force release needs the ext field 'key' ("
+                + LockKey.Kind.QUEUE.shape + " or " + LockKey.Kind.CONSUMER.shape + ")");
         }
-        if (!key.trim().matches(".+@.+@\\d+")) {
-            return error(request, ResponseCode.SYSTEM_ERROR, "key '" + key + "' is not topic@group@queueId");
+        try {
+            LockKey.parse(key.trim());
+        } catch (IllegalArgumentException e) {
+            return error(request, ResponseCode.SYSTEM_ERROR, "ext field '" + KEY_FIELD + "': " + e.getMessage());
         }
         if (!config.allowForceRelease()) {
             return error(request, ResponseCode.NO_PERMISSION,

@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.View;
 import io.opentelemetry.sdk.metrics.ViewBuilder;
 import io.poplockguard.broker.lock.Lease;
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockListener;
 import io.poplockguard.broker.lock.ReclaimCause;
 import java.util.ArrayList;
@@ -27,8 +28,8 @@ import org.apache.rocketmq.common.Pair;
 /**
  * The guard's instruments on the broker's own OpenTelemetry meter (the one exported with {@code metricsExporterType}),
  * named like the broker's ({@code rocketmq_*}, counters ending in {@code _total}) and labelled with the broker's
- * attributes (cluster, node). Cardinality is bounded: no per-queue labels, only {@code cause} and {@code reason}, whose
- * values come from fixed sets.
+ * attributes (cluster, node). Cardinality is bounded: no per-queue or per-group labels, only {@code lock} (queue or
+ * consumer), {@code cause} and {@code reason}, whose values come from fixed sets.
  */
 public final class LockMetrics implements LockListener {
     public static final String HELD = "rocketmq_pop_lock_held";
@@ -40,6 +41,8 @@ public final class LockMetrics implements LockListener {
     public static final String WAITER_PARK_TIME = "rocketmq_pop_lock_waiter_park_time";
     static final AttributeKey<String> CAUSE = AttributeKey.stringKey("cause");
     static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+    /** Which kind of pop lock (LockKey.Kind.label): queue (classic pop path) or consumer (RocksDB pop path). */
+    static final AttributeKey<String> LOCK = AttributeKey.stringKey("lock");
     /** The cause label of a store read that threw and was turned into "nothing read" (its lock then released). */
     static final String SYNC_THROW = "syncThrow";
     /** Bucket bounds in ms: hold times span a pop (ms) to the stock sweep (60-120 s); park slices are 1-100 ms. */
@@ -49,8 +52,10 @@ public final class LockMetrics implements LockListener {
     private static final double NANOS_PER_MS = 1_000_000d;
 
     private final Attributes base;
-    private final Map<ReclaimCause, Attributes> byCause = new EnumMap<>(ReclaimCause.class);
-    private final Attributes syncThrow;
+    /** Indexed by LockKey.Kind ordinal: the broker's labels plus the lock kind. */
+    private final Attributes[] byKind = new Attributes[LockKey.Kind.values().length];
+    private final List<Map<ReclaimCause, Attributes>> byKindAndCause = new ArrayList<>();
+    private final Attributes[] syncThrow = new Attributes[LockKey.Kind.values().length];
     private final Map<String, Attributes> byReason = new ConcurrentHashMap<>();
     private final LongCounter acquisitions;
     private final LongCounter contended;
@@ -66,10 +71,16 @@ public final class LockMetrics implements LockListener {
     public LockMetrics(Meter meter, Supplier<AttributesBuilder> attributes, LongSupplier heldLocks) {
         // the broker's labels are fixed once it runs: build every label set once, not per event
         this.base = attributes.get().build();
-        for (ReclaimCause c : ReclaimCause.values()) {
-            byCause.put(c, base.toBuilder().put(CAUSE, c.label()).build());
+        for (LockKey.Kind k : LockKey.Kind.values()) {
+            Attributes kind = base.toBuilder().put(LOCK, k.label).build();
+            byKind[k.ordinal()] = kind;
+            Map<ReclaimCause, Attributes> causes = new EnumMap<>(ReclaimCause.class);
+            for (ReclaimCause c : ReclaimCause.values()) {
+                causes.put(c, kind.toBuilder().put(CAUSE, c.label()).build());
+            }
+            byKindAndCause.add(causes);
+            syncThrow[k.ordinal()] = kind.toBuilder().put(CAUSE, SYNC_THROW).build();
         }
-        this.syncThrow = base.toBuilder().put(CAUSE, SYNC_THROW).build();
         meter.gaugeBuilder(HELD).setDescription("pop queue locks held now").ofLongs()
             .buildWithCallback(m -> m.record(heldLocks.getAsLong(), base));
         this.acquisitions = meter.counterBuilder(ACQUISITIONS).setDescription("pop queue locks taken").build();
@@ -100,20 +111,25 @@ public final class LockMetrics implements LockListener {
 
     @Override
     public void acquired(Lease lease) {
-        acquisitions.add(1, base);
+        acquisitions.add(1, byKind[kind(lease.key())]);
+    }
+
+    private static int kind(String key) {
+        return LockKey.kindOf(key).ordinal();
     }
 
     @Override
     public void ended(Lease lease, ReclaimCause cause, long heldNanos) {
+        int kind = kind(lease.key());
         if (cause != null) {
-            reclaimed.add(1, byCause.get(cause));
+            reclaimed.add(1, byKindAndCause.get(kind).get(cause));
         }
-        holdTime.record(heldNanos / NANOS_PER_MS, base);
+        holdTime.record(heldNanos / NANOS_PER_MS, byKind[kind]);
     }
 
     @Override
     public void contended(String key) {
-        contended.add(1, base);
+        contended.add(1, byKind[kind(key)]);
     }
 
     @Override
@@ -129,6 +145,6 @@ public final class LockMetrics implements LockListener {
 
     @Override
     public void readFailureConverted(String key, Throwable cause) {
-        reclaimed.add(1, syncThrow);
+        reclaimed.add(1, syncThrow[kind(key)]);
     }
 }

@@ -1,55 +1,46 @@
 package io.poplockguard.broker.processor;
 
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockListener;
 import io.poplockguard.broker.shape.BrokerShape.PopWakeUp;
-import org.apache.rocketmq.common.MixAll;
+import java.util.function.ToIntFunction;
 
 /**
- * Wake on release: a pop that failed to take a queue lock is parked in long polling and, in the stock broker, only a
- * new message or its poll timeout wakes it. When such a lock is released this asks the pop long-polling service to
- * re-run the parked pops of that topic, group and queue (and those polling all queues of the topic).
+ * Wake on release: a pop that failed to take a lock is parked in long polling and, in the stock broker, only a new
+ * message or its poll timeout wakes it. When such a lock is released this asks the pop long-polling service to re-run
+ * the parked pops it blocked: for a queue lock those of that topic, group and queue (and those polling every queue of
+ * the topic); for a consumer lock (the RocksDB pop path, one lock per group and topic) every parked pop of the group
+ * on the topic, whichever queue it asked for.
  */
 public final class PopWaker implements LockListener {
     private final PopWakeUp wakeUp;
+    /** The topic's read queue count, 0 for an unknown topic. */
+    private final ToIntFunction<String> readQueues;
 
-    public PopWaker(PopWakeUp wakeUp) {
+    public PopWaker(PopWakeUp wakeUp, ToIntFunction<String> readQueues) {
         this.wakeUp = wakeUp;
+        this.readQueues = readQueues;
     }
 
     @Override
     public void wakePops(String key) {
-        int q = key.lastIndexOf('@');
-        int g = q <= 0 ? -1 : key.lastIndexOf('@', q - 1);
-        if (g <= 0) {
+        LockKey k = LockKey.tryParse(key);
+        if (k == null) {
             return; // not a pop lock key
         }
-        String topic = key.substring(0, g);
-        String group = key.substring(g + 1, q);
-        int queueId;
-        try {
-            queueId = Integer.parseInt(key.substring(q + 1));
-        } catch (NumberFormatException e) {
-            return;
-        }
-        String original = originalTopicOfRetry(topic, group);
+        String original = LockKey.originalTopicOfRetry(k.topic, k.group);
         if (original != null) {
             // pops wait under the topic they asked for, not the retry topic they also read
-            wakeUp.wake(original, -1, group);
+            wakeUp.wake(original, -1, k.group);
             return;
         }
-        wakeUp.wake(topic, queueId, group);
-        wakeUp.wake(topic, -1, group);
-    }
-
-    /** The topic a pop retry topic ({@code %RETRY%group_topic} or {@code %RETRY%group+topic}) belongs to, or null. */
-    static String originalTopicOfRetry(String topic, String group) {
-        String prefix = MixAll.RETRY_GROUP_TOPIC_PREFIX + group;
-        if (topic.startsWith(prefix) && topic.length() > prefix.length() + 1) {
-            char sep = topic.charAt(prefix.length());
-            if (sep == '_' || sep == '+') {
-                return topic.substring(prefix.length() + 1);
+        if (k.kind == LockKey.Kind.CONSUMER) {
+            for (int q = readQueues.applyAsInt(k.topic) - 1; q >= 0; q--) {
+                wakeUp.wake(k.topic, q, k.group);
             }
+        } else {
+            wakeUp.wake(k.topic, k.queueId, k.group);
         }
-        return null;
+        wakeUp.wake(k.topic, -1, k.group);
     }
 }

@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import org.apache.rocketmq.common.Pair;
 import org.apache.rocketmq.broker.BrokerController;
+import org.apache.rocketmq.common.TopicConfig;
 import org.apache.rocketmq.broker.longpolling.PopLongPollingService;
 import org.apache.rocketmq.broker.processor.AckMessageProcessor;
 import org.apache.rocketmq.broker.processor.ChangeInvisibleTimeProcessor;
@@ -261,7 +262,7 @@ public final class BrokerShape {
         return null;
     }
 
-    private static Object readField(Field f, Object target) throws ShapeException {
+    static Object readField(Field f, Object target) throws ShapeException {
         try {
             return f.get(target);
         } catch (IllegalAccessException e) {
@@ -316,6 +317,12 @@ public final class BrokerShape {
 
     public PopWakeUp popWakeUp() {
         return popWakeUp;
+    }
+
+    /** The read queue count of a topic on this broker, 0 when the broker does not know the topic. */
+    public int readQueueCount(String topic) {
+        TopicConfig tc = controller.getTopicConfigManager().selectTopicConfig(topic);
+        return tc == null ? 0 : tc.getReadQueueNums();
     }
 
     private static Map<String, RemotingServer> remotingServers(BrokerController controller) throws ShapeException {
@@ -449,7 +456,7 @@ public final class BrokerShape {
         }
     }
 
-    private static void write(Field f, Object target, Object value) throws ShapeException {
+    static void write(Field f, Object target, Object value) throws ShapeException {
         try {
             f.set(target, value);
         } catch (IllegalAccessException | RuntimeException e) {

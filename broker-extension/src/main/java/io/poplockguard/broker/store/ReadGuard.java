@@ -1,6 +1,7 @@
 package io.poplockguard.broker.store;
 
 import io.poplockguard.broker.lock.Lease;
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockListener;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.lock.LockTableSettings;
@@ -10,9 +11,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.apache.rocketmq.store.GetMessageResult;
+import org.apache.rocketmq.store.GetMessageStatus;
 
 /**
- * Guards the store reads the pop path makes while it holds a queue lock (the plugin store routes every
+ * Guards the store reads the pop path makes while it holds a pop lock (a queue lock, or on the RocksDB pop path the
+ * consumer lock of the group and topic) (the plugin store routes every
  * {@code getMessageAsync} through here). Two jobs:
  * <ul>
  *   <li>A read that throws, returns no future, or fails is given to the caller as "nothing read" (a null result,
@@ -24,15 +27,14 @@ import org.apache.rocketmq.store.GetMessageResult;
  *       way the stock stages run under the lock. A read that outlives its bound loses the lease and is abandoned:
  *       its pop is answered with nothing read, and its late result is released, never delivered (Leak 3).</li>
  * </ul>
- * Reads by threads that do not hold the queue's lock (pull, PopConsumerService, ...) pass through untouched.
+ * Reads by threads that hold no pop lock for the queue read (pull, revive, ...) pass through untouched.
  */
 public final class ReadGuard {
-    /** The stock lock key: topic, group and queue joined by PopAckConstants.SPLIT. */
-    private static final char SPLIT = '@';
-
     private final LockTable table;
     private final LockTableSettings settings;
     private final LockListener events;
+    /** Whether reads under the RocksDB pop path's consumer locks are guarded too (the plugin replaced that lock). */
+    private volatile boolean consumerLocks;
 
     public ReadGuard(LockTable table, LockTableSettings settings, LockListener events) {
         this.table = table;
@@ -40,17 +42,27 @@ public final class ReadGuard {
         this.events = events;
     }
 
-    public static String lockKey(String topic, String group, int queueId) {
-        return topic + SPLIT + group + SPLIT + queueId;
+    /** Switched on once PopConsumerService's lock service is the table-backed one (see the plugin's install). */
+    public void guardConsumerLocks(boolean on) {
+        this.consumerLocks = on;
     }
 
-    public CompletableFuture<GetMessageResult> read(String group, String topic, int queueId,
+    public CompletableFuture<GetMessageResult> read(String group, String topic, int queueId, long offset,
         Supplier<CompletableFuture<GetMessageResult>> read) {
         if (!settings.guardEnabled()) {
             return read.get();
         }
-        String key = lockKey(topic, group, queueId);
+        // The classic pop path holds the queue's lock; the RocksDB pop path (PopConsumerService) holds one lock for
+        // the group and the topic it asked for, also while it reads that topic's retry topics.
+        String key = LockKey.queue(topic, group, queueId);
         Lease lease = table.heldByCurrentThread(key);
+        Nothing nothing = Nothing.FOR_QUEUE_LOCK;
+        if (lease == null && consumerLocks) {
+            String original = LockKey.originalTopicOfRetry(topic, group);
+            key = LockKey.consumer(group, original != null ? original : topic);
+            lease = table.heldByCurrentThread(key);
+            nothing = new Nothing(offset);
+        }
         if (lease == null) {
             return read.get();
         }
@@ -58,27 +70,55 @@ public final class ReadGuard {
         try {
             f = read.get();
         } catch (Throwable t) {
-            return CompletableFuture.completedFuture(nothingRead(key, t));
+            return CompletableFuture.completedFuture(nothingRead(key, nothing, t));
         }
+        String k = key;
+        Nothing n = nothing;
         if (f == null) {
-            return CompletableFuture.completedFuture(nothingRead(key,
+            return CompletableFuture.completedFuture(nothingRead(key, nothing,
                 new IllegalStateException("the store returned no future")));
         }
         if (f.isDone()) {
             // synchronous read (the common case): the stock stages run in the caller's segment as they are attached
-            return f.isCompletedExceptionally() ? f.handle((r, t) -> nothingRead(key, t)) : f;
+            return f.isCompletedExceptionally() ? f.handle((r, t) -> nothingRead(k, n, t)) : f;
         }
-        HandedOverRead pending = new HandedOverRead(key, f);
+        HandedOverRead pending = new HandedOverRead(key, nothing, f);
         if (!table.deferRead(lease, pending)) {
             // a lock taken outside every segment: no segment end to hand over at; failures still read as nothing
-            return f.handle((r, t) -> t == null ? r : nothingRead(key, t));
+            return f.handle((r, t) -> t == null ? r : nothingRead(k, n, t));
         }
         return pending.forStockCode;
     }
 
-    private GetMessageResult nothingRead(String key, Throwable t) {
+    /**
+     * What "nothing read" is for each path. The classic pop code handles a null result (it releases the queue lock and
+     * answers). PopConsumerService dereferences the result, so a null would fail its chain and leave the pop
+     * unanswered: it gets an empty result instead, "no message at the offset asked for", which commits nothing new.
+     */
+    private static final class Nothing {
+        static final Nothing FOR_QUEUE_LOCK = new Nothing(-1);
+        private final long offset;
+
+        Nothing(long offset) {
+            this.offset = offset;
+        }
+
+        GetMessageResult result() {
+            if (this == FOR_QUEUE_LOCK) {
+                return null;
+            }
+            GetMessageResult r = new GetMessageResult();
+            r.setStatus(GetMessageStatus.NO_MESSAGE_IN_QUEUE);
+            r.setNextBeginOffset(offset);
+            r.setMinOffset(offset);
+            r.setMaxOffset(offset);
+            return r;
+        }
+    }
+
+    private GetMessageResult nothingRead(String key, Nothing nothing, Throwable t) {
         events.readFailureConverted(key, t);
-        return null;
+        return nothing.result();
     }
 
     /**
@@ -87,11 +127,13 @@ public final class ReadGuard {
      */
     private final class HandedOverRead implements PendingRead {
         private final String key;
+        private final Nothing nothing;
         private final CompletableFuture<GetMessageResult> fromStore;
         final CompletableFuture<GetMessageResult> forStockCode = new CompletableFuture<>();
 
-        HandedOverRead(String key, CompletableFuture<GetMessageResult> fromStore) {
+        HandedOverRead(String key, Nothing nothing, CompletableFuture<GetMessageResult> fromStore) {
             this.key = key;
+            this.nothing = nothing;
             this.fromStore = fromStore;
         }
 
@@ -106,7 +148,7 @@ public final class ReadGuard {
             try {
                 result = fromStore.join();
             } catch (CompletionException | CancellationException e) {
-                result = nothingRead(key, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                result = nothingRead(key, nothing, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
             }
             // If abandon() won, the result is released by the action it registered; nothing to do here.
             forStockCode.complete(result);
@@ -114,7 +156,7 @@ public final class ReadGuard {
 
         @Override
         public void abandon() {
-            if (forStockCode.complete(null)) {
+            if (forStockCode.complete(nothing.result())) {
                 events.readAbandoned(key);
                 // the result now belongs to nobody: give its mapped buffers back whenever it arrives
                 fromStore.thenAccept(r -> {

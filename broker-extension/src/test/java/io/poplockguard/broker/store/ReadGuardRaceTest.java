@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.lock.LockTableFixture;
 import io.poplockguard.broker.lock.ReclaimCause;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class ReadGuardRaceTest {
     private static final String TOPIC = "t";
     private static final String GROUP = "g";
-    private static final String KEY = ReadGuard.lockKey(TOPIC, GROUP, 0);
+    private static final String KEY = LockKey.queue(TOPIC, GROUP, 0);
 
     private final LockTableFixture fx = new LockTableFixture();
     private final LockTable table = fx.table;
@@ -40,7 +41,7 @@ class ReadGuardRaceTest {
         CompletableFuture<GetMessageResult> store = new CompletableFuture<>();
         Segment pop = table.beginSegment("pop");
         assertTrue(table.tryLock(KEY));
-        CompletableFuture<GetMessageResult> forStock = guard.read(GROUP, TOPIC, 0, () -> store);
+        CompletableFuture<GetMessageResult> forStock = guard.read(GROUP, TOPIC, 0, 0L, () -> store);
         TrackedResult result = new TrackedResult();
         store.complete(result); // completes on the store's thread before the pop thread chains to forStock
         StockChain chain = new StockChain(table, forStock);
@@ -61,7 +62,7 @@ class ReadGuardRaceTest {
         CompletableFuture<GetMessageResult> store = new CompletableFuture<>();
         Segment pop = table.beginSegment("pop");
         assertTrue(table.tryLock(KEY));
-        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, () -> store));
+        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, 0L, () -> store));
         table.endSegment(pop);
         assertTrue(table.isLocked(KEY), "the read carries the lock while it is in flight");
         assertEquals(0, chain.runs.size());
@@ -84,7 +85,7 @@ class ReadGuardRaceTest {
         CompletableFuture<GetMessageResult> store = new CompletableFuture<>();
         Segment pop = table.beginSegment("pop");
         assertTrue(table.tryLock(KEY));
-        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, () -> store));
+        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, 0L, () -> store));
         table.endSegment(pop);
 
         fx.advanceMillis(501);
@@ -112,7 +113,7 @@ class ReadGuardRaceTest {
         CompletableFuture<GetMessageResult> store = new CompletableFuture<>();
         Segment pop = table.beginSegment("pop");
         assertTrue(table.tryLock(KEY));
-        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, () -> store));
+        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, 0L, () -> store));
         table.endSegment(pop);
         assertTrue(table.forceRelease(KEY) != null);
         assertEquals(1, chain.runs.size());
@@ -130,7 +131,7 @@ class ReadGuardRaceTest {
         CompletableFuture<GetMessageResult> store = new CompletableFuture<>();
         Segment pop = table.beginRequestSegment("pop", 3_300);
         assertTrue(table.tryLock(KEY));
-        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, () -> store));
+        StockChain chain = new StockChain(table, guard.read(GROUP, TOPIC, 0, 0L, () -> store));
         table.endSegment(pop);
         fx.advanceMillis(3_299);
         table.sweep();
@@ -151,15 +152,15 @@ class ReadGuardRaceTest {
     @Test
     void readStartedByAnAbandonedPopKeepsThePopsRequestDeadline() {
         fx.setReadBoundMs(30_000);
-        String nextKey = ReadGuard.lockKey(TOPIC, GROUP, 1);
+        String nextKey = LockKey.queue(TOPIC, GROUP, 1);
         CompletableFuture<GetMessageResult> first = new CompletableFuture<>();
         CompletableFuture<GetMessageResult> second = new CompletableFuture<>();
         Segment pop = table.beginRequestSegment("pop", 3_500);
         assertTrue(table.tryLock(KEY));
-        guard.read(GROUP, TOPIC, 0, () -> first).whenComplete((r, t) -> table.unLock(KEY))
+        guard.read(GROUP, TOPIC, 0, 0L, () -> first).whenComplete((r, t) -> table.unLock(KEY))
             .thenCompose(r -> {
                 assertTrue(table.tryLock(nextKey), "the chain locks the next queue");
-                return guard.read(GROUP, TOPIC, 1, () -> second).whenComplete((r2, t2) -> table.unLock(nextKey));
+                return guard.read(GROUP, TOPIC, 1, 0L, () -> second).whenComplete((r2, t2) -> table.unLock(nextKey));
             });
         table.endSegment(pop);
 
@@ -181,8 +182,8 @@ class ReadGuardRaceTest {
         CompletableFuture<GetMessageResult> second = new CompletableFuture<>();
         Segment pop = table.beginSegment("pop");
         assertTrue(table.tryLock(KEY));
-        CompletableFuture<GetMessageResult> reRead = guard.read(GROUP, TOPIC, 0, () -> first)
-            .thenCompose(r -> guard.read(GROUP, TOPIC, 0, () -> second));
+        CompletableFuture<GetMessageResult> reRead = guard.read(GROUP, TOPIC, 0, 0L, () -> first)
+            .thenCompose(r -> guard.read(GROUP, TOPIC, 0, 0L, () -> second));
         StockChain chain = new StockChain(table, reRead);
         table.endSegment(pop);
         first.complete(new TrackedResult());

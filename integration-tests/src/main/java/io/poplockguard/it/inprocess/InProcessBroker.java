@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.rocketmq.auth.config.AuthConfig;
 import org.apache.rocketmq.broker.BrokerController;
@@ -40,7 +41,7 @@ public final class InProcessBroker implements AutoCloseable {
     private final BrokerController controller;
     private final int port;
 
-    private InProcessBroker(Properties conf) throws Exception {
+    private InProcessBroker(Properties conf, Consumer<BrokerController> beforeStart) throws Exception {
         dir = Files.createTempDirectory("plg-broker-");
         port = LoopbackPorts.freePort();
         BrokerConfig brokerConfig = new BrokerConfig();
@@ -67,6 +68,7 @@ public final class InProcessBroker implements AutoCloseable {
             : new BrokerController(brokerConfig, server, client, store);
         controller.getConfiguration().registerConfig(conf);
         try {
+            beforeStart.accept(controller);
             if (!controller.initialize()) {
                 throw new IllegalStateException("BrokerController.initialize() returned false, see the broker log");
             }
@@ -88,6 +90,14 @@ public final class InProcessBroker implements AutoCloseable {
      * HA service), so a bind failure is retried with fresh ports (three attempts).
      */
     public static InProcessBroker start(String... confLines) throws Exception {
+        return start(c -> { }, confLines);
+    }
+
+    /**
+     * {@link #start(String...)}, with {@code beforeStart} run on the constructed controller before it initializes and
+     * starts (and so before the guard installs): tests use it to shorten a timeout the broker hard-codes.
+     */
+    public static InProcessBroker start(Consumer<BrokerController> beforeStart, String... confLines) throws Exception {
         Properties p = new Properties();
         for (String line : confLines) {
             int eq = line.indexOf('=');
@@ -95,7 +105,7 @@ public final class InProcessBroker implements AutoCloseable {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                return new InProcessBroker(p);
+                return new InProcessBroker(p, beforeStart);
             } catch (Exception e) {
                 if (attempt >= 3 || !isBindFailure(e)) {
                     throw e;

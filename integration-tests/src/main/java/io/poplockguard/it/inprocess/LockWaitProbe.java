@@ -119,9 +119,14 @@ public final class LockWaitProbe {
 
     /** CPU time so far of the broker's ack threads (in-process: this JVM's threads named AckMessageThread_*). */
     public static long ackThreadsCpuNanos() {
+        return threadsCpuNanos("AckMessageThread_");
+    }
+
+    /** CPU time so far of this JVM's threads whose name starts with {@code namePrefix} (PullMessageThread_: pops). */
+    public static long threadsCpuNanos(String namePrefix) {
         long sum = 0;
         for (ThreadInfo ti : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
-            if (ti != null && ti.getThreadName().startsWith("AckMessageThread_")) {
+            if (ti != null && ti.getThreadName().startsWith(namePrefix)) {
                 sum += Math.max(0, THREADS.getThreadCpuTime(ti.getThreadId()));
             }
         }

@@ -112,6 +112,11 @@ public final class PopTestClient implements AutoCloseable {
         return h;
     }
 
+    /** A pop sent as a raw request, so the test sees the broker's response code (SYSTEM_BUSY at the deadline). */
+    public CompletableFuture<RemotingCommand> popRaw(PopMessageRequestHeader h, long timeoutMs) {
+        return sendRaw(RemotingCommand.createRequestCommand(RequestCode.POP_MESSAGE, h), timeoutMs);
+    }
+
     /** An ack sent as a raw request, so the test sees the broker's response code (SYSTEM_BUSY at the deadline). */
     public CompletableFuture<RemotingCommand> ackRaw(MessageExt m, String group, long timeoutMs) {
         return sendRaw(RemotingCommand.createRequestCommand(RequestCode.ACK_MESSAGE, ackHeader(m, group)), timeoutMs);
