@@ -6,14 +6,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Resolves the runtime classpath of one RocketMQ artifact from Maven Central, with Maven itself (a generated pom and
  * {@code dependency:build-classpath}), into a cache under ~/.cache/poplockguard/rocketmq so a version is resolved
- * once per machine. No hand-installed distribution is needed.
+ * once per machine. No hand-installed distribution is needed. Modules that Central lacks in the requested release
+ * are pinned to another one in the pom ({@link RocketMqVersion#modulePins()}).
  */
 public final class ClasspathResolver {
     private static final Path CACHE = Paths.get(System.getProperty("poplockguard.cache",
@@ -24,13 +28,17 @@ public final class ClasspathResolver {
 
     /** The classpath (path-separated) of org.apache.rocketmq:{artifact}:{version} and its runtime dependencies. */
     public static synchronized String resolve(String artifact, String version) throws IOException, InterruptedException {
-        Path dir = CACHE.resolve(artifact + "-" + version);
+        Map<String, String> pins = RocketMqVersion.modulePins(version);
+        String pom = pom(artifact, version, pins);
+        // a pom with pins is keyed by its hash too, so a classpath resolved with other pins (or none) is not reused;
+        // a plain pom keeps the plain key and the caches already on disk
+        Path dir = CACHE.resolve(artifact + "-" + version + (pins.isEmpty() ? "" : "-" + shortHash(pom)));
         Path cp = dir.resolve("classpath.txt");
         if (Files.isRegularFile(cp) && Files.size(cp) > 0 && allExist(read(cp))) {
             return read(cp);
         }
         Files.createDirectories(dir);
-        Files.write(dir.resolve("pom.xml"), pom(artifact, version).getBytes(StandardCharsets.UTF_8));
+        Files.write(dir.resolve("pom.xml"), pom.getBytes(StandardCharsets.UTF_8));
         List<String> cmd = new ArrayList<>();
         cmd.add(mvn());
         cmd.add("-q");
@@ -79,11 +87,32 @@ public final class ClasspathResolver {
         }
     }
 
-    private static String pom(String artifact, String version) {
+    private static String pom(String artifact, String version, Map<String, String> pins) {
+        StringBuilder managed = new StringBuilder();
+        if (!pins.isEmpty()) {
+            managed.append("<dependencyManagement><dependencies>");
+            pins.forEach((module, release) -> managed.append("<dependency><groupId>org.apache.rocketmq</groupId>")
+                .append("<artifactId>").append(module).append("</artifactId><version>").append(release)
+                .append("</version></dependency>"));
+            managed.append("</dependencies></dependencyManagement>");
+        }
         return "<project xmlns='http://maven.apache.org/POM/4.0.0'><modelVersion>4.0.0</modelVersion>"
             + "<groupId>io.poplockguard.cache</groupId><artifactId>" + artifact + "-" + version.replace('.', '-')
-            + "</artifactId><version>1</version><packaging>pom</packaging><dependencies><dependency>"
+            + "</artifactId><version>1</version><packaging>pom</packaging>" + managed + "<dependencies><dependency>"
             + "<groupId>org.apache.rocketmq</groupId><artifactId>" + artifact + "</artifactId><version>" + version
             + "</version></dependency></dependencies></project>\n";
+    }
+
+    private static String shortHash(String text) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 4; i++) {
+                sb.append(String.format("%02x", d[i]));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

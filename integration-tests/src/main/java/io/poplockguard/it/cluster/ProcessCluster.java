@@ -35,6 +35,9 @@ public final class ProcessCluster extends LoopbackCluster {
         if (!v.namesrv().equals(v.broker())) {
             LOG.info("rocketmq-namesrv " + v.broker() + " is not on Maven Central; using name server " + v.namesrv());
         }
+        if (v.modulePinsLine() != null) {
+            LOG.info(v.modulePinsLine()); // the broker's own tree: ClasspathResolver pins these modules
+        }
         String namesrvCp = ClasspathResolver.resolve("rocketmq-namesrv", v.namesrv());
         // in Local mode ProxyStartup creates the broker itself: the proxy's classpath, which includes the broker's
         String brokerCp = withPlugins(ClasspathResolver.resolve(local ? "rocketmq-proxy" : "rocketmq-broker", v.broker()));

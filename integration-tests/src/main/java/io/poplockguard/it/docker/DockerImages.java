@@ -139,7 +139,7 @@ public final class DockerImages {
                 }
             }
             LOG.info("building " + tag + " from Maven Central jars (broker " + v.broker() + ", namesrv " + v.namesrv()
-                + ", proxy " + v.proxy() + ")");
+                + ", proxy " + v.proxy() + (v.modulePinsLine() == null ? "" : "; " + v.modulePinsLine()) + ")");
             DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/offline/Dockerfile").toString(),
                 "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "--label", LAYOUT_LABEL + "=" + LAYOUT,
                 "--label", INPUTS_LABEL + "=" + inputs, "-t", tag, ".");

@@ -3,6 +3,7 @@ package io.poplockguard.it.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,8 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The process backend itself: start, serve, kill -9 and restart, clean up, and clear errors. Local mode (each broker
@@ -140,12 +143,29 @@ class ProcessClusterTest {
         }
     }
 
-    @Test
-    void localModeNeedsTheProxyOfTheBrokersVersion() {
+    /** Central has no rocketmq-proxy of these releases (5.5.1: only the broker's own modules are there). */
+    @ParameterizedTest
+    @ValueSource(strings = {"5.3.0", "5.3.1", "5.5.1"})
+    void localModeNeedsTheProxyOfTheBrokersVersion(String version) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> ProcessCluster.start(ClusterSpec.of("5.3.0").withProxy(ClusterSpec.ProxyMode.LOCAL)));
-        assertTrue(e.getMessage().contains("5.3.0") && e.getMessage().contains("[5.2.0, 5.3.3, 5.4.0, 5.5.0]"),
-            e.getMessage());
+            () -> ProcessCluster.start(ClusterSpec.of(version).withProxy(ClusterSpec.ProxyMode.LOCAL)));
+        assertTrue(e.getMessage().contains("rocketmq-proxy " + version + " is not on Maven Central")
+            && e.getMessage().contains("[5.2.0, 5.3.3, 5.4.0, 5.5.0]"), e.getMessage());
+    }
+
+    /** 5.5.1's broker tree resolves with the modules Central has only at 5.5.0; whole-tree releases pin nothing. */
+    @Test
+    void modulesMissingFromCentralArePinnedToTheNearestRelease() {
+        Map<String, String> pins = RocketMqVersion.modulePins("5.5.1");
+        for (String m : List.of("rocketmq-client", "rocketmq-srvutil", "rocketmq-filter", "rocketmq-auth",
+            "rocketmq-proxy", "rocketmq-namesrv", "rocketmq-tools")) {
+            assertEquals("5.5.0", pins.get(m), m);
+        }
+        assertFalse(pins.containsKey("rocketmq-broker"), "the broker itself is 5.5.1");
+        assertTrue(RocketMqVersion.modulePins("5.5.0").isEmpty());
+        String line = RocketMqVersion.V5_5_1.modulePinsLine();
+        assertTrue(line.contains("rocketmq-client") && line.contains("5.5.0"), line);
+        assertNull(RocketMqVersion.V5_3_0.modulePinsLine());
     }
 
     @Test

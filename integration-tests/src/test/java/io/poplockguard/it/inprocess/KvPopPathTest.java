@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.client.consumer.PopStatus;
+import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.header.PopMessageRequestHeader;
@@ -67,6 +68,19 @@ class KvPopPathTest {
             }
         } while (System.nanoTime() < end);
         return 0;
+    }
+
+    /**
+     * Pops until one took the group's lock and so switched consumeEnable off (a pop can miss the lock while the
+     * cache thread commits offsets under it). Those pops find nothing and are parked; re-run at their poll time they
+     * meet the disabled group and are answered "no permission".
+     */
+    private static void popUntilTheSwitchFires(PopTestClient c, AtomicBoolean armed) throws Exception {
+        for (int i = 0; i < 5 && armed.get(); i++) {
+            PopResult r = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).handle((ok, failed) -> ok).get(5, TimeUnit.SECONDS);
+            assertTrue(r == null || found(r) == 0, "nothing delivered while the switch is armed");
+        }
+        assertFalse(armed.get(), "a pop took the lock and the switch fired");
     }
 
     @Test
@@ -135,10 +149,7 @@ class KvPopPathTest {
             setUp(b, false);
             long reclaimed0 = b.guard().stats().reclaimed(ReclaimCause.SEGMENT_END);
             AtomicBoolean armed = KvPopPath.disableConsumeOnNextLock(b.controller(), GROUP);
-            // found nothing, parked; re-run at its poll time it meets the disabled group: "no permission"
-            PopResult first = c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).handle((r, t) -> r).get(5, TimeUnit.SECONDS);
-            assertFalse(armed.get(), "the switch fired after popAsync took the lock");
-            assertTrue(first == null || found(first) == 0);
+            popUntilTheSwitchFires(c, armed);
             KvPopPath.setConsumeEnable(b.controller(), GROUP, true);
             long t0 = System.nanoTime();
             int delivered = popUntilDelivered(c, 3_000);
@@ -158,8 +169,7 @@ class KvPopPathTest {
         try (InProcessBroker b = InProcessBroker.start(conf(false));
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
             setUp(b, false);
-            KvPopPath.disableConsumeOnNextLock(b.controller(), GROUP);
-            c.pop(TOPIC, GROUP, 0, 8, 300, false, 3_000).handle((r, t) -> r).get(5, TimeUnit.SECONDS);
+            popUntilTheSwitchFires(c, KvPopPath.disableConsumeOnNextLock(b.controller(), GROUP));
             KvPopPath.setConsumeEnable(b.controller(), GROUP, true);
             int delivered = popUntilDelivered(c, 2_000);
             System.out.printf("KV path, consumeEnable off after the lock, stock %s: delivered within 2 s: %d%n",
@@ -187,6 +197,7 @@ class KvPopPathTest {
 
                 long cpu0 = LockWaitProbe.threadsCpuNanos("PullMessageThread_");
                 long t0 = System.nanoTime();
+                h.setBornTime(System.currentTimeMillis()); // a pop born too long ago is refused (isTimeoutTooMuch)
                 CompletableFuture<RemotingCommand> retry = c.popRaw(h, 5_000); // the same attempt id: a retry
                 Thread.sleep(1_500);
                 cpu[guarded ? 1 : 0] = (double) (LockWaitProbe.threadsCpuNanos("PullMessageThread_") - cpu0)
@@ -196,13 +207,66 @@ class KvPopPathTest {
                     assertEquals(ResponseCode.SYSTEM_BUSY, busy.getCode(), "answered busy at the wait deadline");
                 }
                 KvPopPath.unlock(b.controller(), GROUP, TOPIC);
+                h.setBornTime(System.currentTimeMillis());
                 RemotingCommand after = guarded ? c.popRaw(h, 3_000).get(5, TimeUnit.SECONDS)
                     : retry.get(5, TimeUnit.SECONDS);
-                assertEquals(ResponseCode.SUCCESS, after.getCode(), "the retry is served once the lock is free");
+                System.out.printf("KV path, FIFO retry, %s: first try %d, after the release %d (%s)%n",
+                    guarded ? "guarded" : "stock", firstTry.getCode(), after.getCode(), after.getRemark());
+                assertEquals(ResponseCode.SUCCESS, after.getCode(), (guarded ? "guarded" : "stock")
+                    + ": the retry is served once the lock is free");
             }
         }
         System.out.printf("KV path, FIFO retry behind a held lock, %s: pull thread CPU stock %.1f %%, guarded %.1f %%%n",
             InProcessBroker.version(), cpu[0] * 100, cpu[1] * 100);
+        assertTrue(cpu[0] > 0.2, "stock spins: " + cpu[0]);
+        assertTrue(cpu[1] < 0.05, "guarded parks: " + cpu[1]);
+    }
+
+    /**
+     * The KV orderly ack and change invisible time wait for the group's lock with {@code while (!tryLock) {}}. Stock:
+     * an ack thread spins while the lock is held. Guarded: it parks, is answered SYSTEM_BUSY at
+     * popLockGuardWaitDeadlineMs, and goes through once the lock is free.
+     */
+    @Test
+    @Timeout(60)
+    void orderlyAckAndChangeInvisibleTimeBehindAHeldLock() throws Exception {
+        double[] cpu = new double[2];
+        for (boolean guarded : new boolean[] {false, true}) {
+            try (InProcessBroker b = InProcessBroker.start(conf(guarded, "popLockGuardWaitDeadlineMs=800"));
+                 PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
+                setUp(b, true);
+                PopResult popped = c.pop(TOPIC, GROUP, 0, 2, 0, true, 3_000).get(5, TimeUnit.SECONDS);
+                assertEquals(2, found(popped), "an orderly pop of two messages");
+                MessageExt first = popped.getMsgFoundList().get(0);
+                MessageExt second = popped.getMsgFoundList().get(1);
+                assertTrue(KvPopPath.tryLock(b.controller(), GROUP, TOPIC), "the test holds the group's lock");
+
+                long cpu0 = LockWaitProbe.ackThreadsCpuNanos();
+                long t0 = System.nanoTime();
+                CompletableFuture<RemotingCommand> ack = c.ackRaw(first, GROUP, 5_000);
+                Thread.sleep(1_200);
+                cpu[guarded ? 1 : 0] = (double) (LockWaitProbe.ackThreadsCpuNanos() - cpu0) / (System.nanoTime() - t0);
+                if (guarded) {
+                    assertEquals(ResponseCode.SYSTEM_BUSY, ack.get(5, TimeUnit.SECONDS).getCode(), "ack: busy at 800 ms");
+                    RemotingCommand cit = c.changeInvisibleTimeRaw(second, GROUP, 10_000, 5_000).get(5, TimeUnit.SECONDS);
+                    assertEquals(ResponseCode.SYSTEM_BUSY, cit.getCode(), "change invisible time: busy at 800 ms");
+                    ack = c.ackRaw(first, GROUP, 5_000);
+                    Thread.sleep(200);
+                    assertFalse(ack.isDone(), "the re-sent ack waits while the lock is held");
+                } else {
+                    assertFalse(ack.isDone(), "stock: the ack spins while the lock is held");
+                }
+                long released = System.nanoTime();
+                KvPopPath.unlock(b.controller(), GROUP, TOPIC);
+                assertEquals(ResponseCode.SUCCESS, ack.get(5, TimeUnit.SECONDS).getCode());
+                long handoffMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released);
+                System.out.printf("KV path, orderly ack behind a held lock, %s %s: ack thread CPU %.1f %%, "
+                    + "ack done %d ms after the release%n", guarded ? "guarded" : "stock", InProcessBroker.version(),
+                    cpu[guarded ? 1 : 0] * 100, handoffMs);
+                assertEquals(ResponseCode.SUCCESS,
+                    c.changeInvisibleTimeRaw(second, GROUP, 10_000, 5_000).get(5, TimeUnit.SECONDS).getCode());
+            }
+        }
         assertTrue(cpu[0] > 0.2, "stock spins: " + cpu[0]);
         assertTrue(cpu[1] < 0.05, "guarded parks: " + cpu[1]);
     }
