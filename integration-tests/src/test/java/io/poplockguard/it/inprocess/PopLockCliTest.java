@@ -3,6 +3,7 @@ package io.poplockguard.it.inprocess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.poplockguard.cli.PopLock;
 import io.poplockguard.it.cluster.LoopbackPorts;
@@ -60,6 +61,27 @@ class PopLockCliTest {
         }
     }
 
+    /** The RocksDB pop path's lock (one per group and topic) shows as a consumer lock and is released by its key. */
+    @Test
+    @Timeout(120)
+    void consumerLocksOfTheRocksDbPopPath() throws Exception {
+        assumeTrue(KvPopPath.available(), "RocketMQ " + InProcessBroker.version() + " has no RocksDB pop path");
+        try (InProcessBroker b = InProcessBroker.start(KvPopPath.CONF[0], KvPopPath.CONF[1],
+            "messageStorePlugIn=" + InProcessBroker.GUARD, "popLockGuardEnable=true", "popLockGuardUnownedLeaseMs=600000",
+            "popLockGuardAllowForceRelease=true")) {
+            assertTrue(KvPopPath.tryLock(b.controller(), "cli-group", "cli-topic"), "the test holds a consumer lock");
+            Result r = cli("--broker", b.addr(), "locks");
+            assertEquals(0, r.code, r.err);
+            assertTrue(r.out.matches("(?s).*cli-group@cli-topic +consumer +HELD.*"), r.out);
+            r = cli("--broker", b.addr(), "--json", "locks");
+            assertTrue(r.out.contains("\"kind\":\"consumer\",\"topic\":\"cli-topic\",\"consumerGroup\":\"cli-group\""),
+                r.out);
+            r = cli("--broker", b.addr(), "release", "--key", "cli-group@cli-topic");
+            assertEquals(0, r.code, r.err);
+            assertTrue(KvPopPath.tryLock(b.controller(), "cli-group", "cli-topic"), "released: free to take again");
+        }
+    }
+
     @Test
     @Timeout(60)
     void userErrorsAreOneLineWithoutStackTraces() throws Exception {
@@ -68,7 +90,7 @@ class PopLockCliTest {
         assertTrue(r.err.contains("unknown option '--bogus'") && r.err.contains("usage:"), r.err);
         r = cli("release", "--key", "not-a-key");
         assertEquals(2, r.code);
-        assertTrue(r.err.contains("--key 'not-a-key' is not TOPIC@GROUP@QUEUEID"), r.err);
+        assertTrue(r.err.contains("--key: lock key 'not-a-key' is neither TOPIC@GROUP@QUEUEID nor GROUP@TOPIC"), r.err);
         r = cli("--broker", "127.0.0.1", "locks");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("is not HOST:PORT"), r.err);
