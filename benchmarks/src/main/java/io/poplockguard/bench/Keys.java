@@ -1,5 +1,7 @@
 package io.poplockguard.bench;
 
+import io.poplockguard.broker.lock.LockKey;
+
 /** Lock keys shaped like the broker's ({@code topic@group@queueId}), so hashing and string sizes are realistic. */
 final class Keys {
     /** Idle keys in the sweep and footprint measurements: a large broker's worth of topic x group x queue. */
@@ -10,7 +12,7 @@ final class Keys {
 
     /** Distinct for every i in [0, IDLE_KEYS): i % 100 and i / 100 together determine i. */
     static String key(int i) {
-        return "TopicTest" + i % 100 + "@GID_" + i / 100 + "@" + i % 8;
+        return LockKey.queue("TopicTest" + i % 100, "GID_" + i / 100, i % 8);
     }
 
     static String[] keys(int n) {

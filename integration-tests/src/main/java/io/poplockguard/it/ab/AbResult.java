@@ -55,6 +55,14 @@ public final class AbResult {
         }
         row(sb, "ack failures (gRPC, retried) / unanswered acks", stock.ackFailures + " / " + stock.unansweredAcks,
             guarded.ackFailures + " / " + guarded.unansweredAcks);
+        boolean refused = stock.refusedPops > 0 || guarded.refusedPops > 0;
+        row(sb, "pops unanswered (client timed out)" + (refused ? " / refused (NO_PERMISSION: consumeEnable off)" : ""),
+            stock.unansweredPops + (refused ? " / " + stock.refusedPops : ""),
+            guarded.unansweredPops + (refused ? " / " + guarded.refusedPops : ""));
+        if (stock.consumeEnableSwitches > 0 || guarded.consumeEnableSwitches > 0) {
+            row(sb, "consumeEnable switches (off and on, every broker)", String.valueOf(stock.consumeEnableSwitches),
+                String.valueOf(guarded.consumeEnableSwitches));
+        }
         if (stock.firstAckFailure != null || guarded.firstAckFailure != null) {
             row(sb, "first ack failure", cell(stock.firstAckFailure), cell(guarded.firstAckFailure));
         }
@@ -77,9 +85,13 @@ public final class AbResult {
         java.util.Map<String, java.util.List<Long>> guardedRecovery = guarded.recoveriesByLabel();
         java.util.Set<String> labels = new java.util.TreeSet<>(stockRecovery.keySet());
         labels.addAll(guardedRecovery.keySet());
+        java.util.Map<String, java.util.List<Long>> stockFirst = stock.firstDeliveriesByLabel();
+        java.util.Map<String, java.util.List<Long>> guardedFirst = guarded.firstDeliveriesByLabel();
         for (String label : labels) {
             row(sb, "recovery after " + label + ": ms until every queue delivered again, median / max (n)",
                 recovery(stockRecovery.get(label)), recovery(guardedRecovery.get(label)));
+            row(sb, "next delivery after " + label + ": ms, median / max (n)", recovery(stockFirst.get(label)),
+                recovery(guardedFirst.get(label)));
         }
         row(sb, "mutual exclusion (trace)", "-", exclusion.toString());
         row(sb, "locks held at the end", "-", heldAtEnd);

@@ -1,5 +1,6 @@
 package io.poplockguard.it.check;
 
+import io.poplockguard.broker.lock.LockKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,10 @@ import java.util.regex.Pattern;
  * A restarted broker appends a new incarnation (a "start" line) with its own seq and lease ids; each is checked alone.
  * Reclaims are tallied by cause and by the kind of segment that owned the lease (a reclaim ends a lease cleanly, so it
  * is no violation here; whether a scenario may have any is the suite's claim).
+ *
+ * <p>Keys are checked one by one, whatever their kind: queue locks ({@code topic@group@queueId}) and, on the RocksDB
+ * pop path, consumer locks ({@code group@topic}, one per group and topic). Events are tallied by kind
+ * ({@link LockKey#kindOf}), so a suite can tell which path its pops took.
  */
 public final class TraceExclusionChecker {
     private static final Pattern LINE = Pattern.compile(
@@ -31,6 +36,13 @@ public final class TraceExclusionChecker {
         public final Map<String, Long> liveAtEnd = new HashMap<>();
         /** Reclaims by cause ("segmentEnd", "readBound", ...), and by cause and owner kind ("segmentEnd/read"). */
         public final Map<String, Integer> reclaims = new java.util.TreeMap<>();
+        /** Events by the kind of their key: "queue", "consumer" (LockKey.Kind labels). */
+        public final Map<String, Integer> eventsByKind = new java.util.TreeMap<>();
+
+        /** Events on keys of this kind ("queue" or "consumer"). */
+        public int events(LockKey.Kind kind) {
+            return eventsByKind.getOrDefault(kind.label, 0);
+        }
 
         /** Reclaims with this cause (as the trace names it), whatever segment owned the lease. */
         public int reclaimed(String cause) {
@@ -43,7 +55,8 @@ public final class TraceExclusionChecker {
 
         @Override
         public String toString() {
-            return events + " lock events, " + violations.size() + " exclusion violations"
+            return events + " lock events" + (eventsByKind.containsKey(LockKey.Kind.CONSUMER.label) ? " " + eventsByKind
+                : "") + ", " + violations.size() + " exclusion violations"
                 + (violations.isEmpty() ? "" : " " + violations.subList(0, Math.min(5, violations.size())))
                 + ", live at end " + liveAtEnd + (reclaims.isEmpty() ? "" : ", reclaims " + reclaims);
         }
@@ -79,6 +92,7 @@ public final class TraceExclusionChecker {
                 continue;
             }
             incarnation.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
+            report.eventsByKind.merge(LockKey.kindOf(m.group(3)).label, 1, Integer::sum);
             if (m.group(2).equals("reclaim")) {
                 String cause = m.group(7) == null ? "unknown" : m.group(7);
                 report.reclaims.merge(cause, 1, Integer::sum);

@@ -1,6 +1,7 @@
 package io.poplockguard.it.inprocess;
 
 import io.poplockguard.broker.PopLockGuardPlugin;
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.File;
@@ -177,7 +178,7 @@ public final class InProcessBroker implements AutoCloseable {
      * answer is written), so a single failed tryLock right after a pop says nothing; a leaked lock fails every try.
      */
     public boolean isQueueLockHeld(String topic, String group, int queueId) {
-        String key = topic + "@" + group + "@" + queueId;
+        String key = LockKey.queue(topic, group, queueId);
         for (int attempt = 0; attempt < 20; attempt++) {
             if (controller.getPopMessageProcessor().getQueueLockManager().tryLock(key)) {
                 controller.getPopMessageProcessor().getQueueLockManager().unLock(key);

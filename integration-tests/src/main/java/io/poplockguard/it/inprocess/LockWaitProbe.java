@@ -1,5 +1,6 @@
 package io.poplockguard.it.inprocess;
 
+import io.poplockguard.broker.lock.LockKey;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -20,7 +21,7 @@ import org.apache.rocketmq.remoting.protocol.ResponseCode;
 public final class LockWaitProbe {
     public static final String TOPIC = "wait-topic";
     public static final String GROUP = "wait-group";
-    public static final String KEY = TOPIC + "@" + GROUP + "@0";
+    public static final String KEY = LockKey.queue(TOPIC, GROUP, 0);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private LockWaitProbe() {

@@ -202,9 +202,31 @@ public final class PopTestClient implements AutoCloseable {
     }
 
     public void createGroup(String group, boolean orderly) throws Exception {
+        createGroup(group, orderly, true);
+    }
+
+    /** Creates (or replaces: the broker swaps in the new config) a subscription group on this broker. */
+    public void createGroup(String group, boolean orderly, boolean consumeEnable) throws Exception {
         SubscriptionGroupConfig g = new SubscriptionGroupConfig();
         g.setGroupName(group);
         g.setConsumeMessageOrderly(orderly);
+        g.setConsumeEnable(consumeEnable);
+        api.createSubscriptionGroup(addr, g, ADMIN_TIMEOUT_MS);
+    }
+
+    /**
+     * Switches a group's consumeEnable live, keeping the rest of its config: the broker's config of the group is read
+     * back (getSubscriptionGroupConfig) and sent again with only consumeEnable changed (updateAndCreateSubscriptionGroup,
+     * as mqadmin updateSubGroup does).
+     */
+    public void setConsumeEnable(String group, boolean enable) throws Exception {
+        SubscriptionGroupConfig g = api.getSubscriptionGroupConfig(addr, group, ADMIN_TIMEOUT_MS);
+        if (g == null) {
+            throw new IllegalStateException("no subscription group " + group + " on " + addr);
+        }
+        g.setConsumeEnable(enable);
+        // attributes go as changes ("+key=value"); none sent keeps the group's own
+        g.setAttributes(new java.util.HashMap<>());
         api.createSubscriptionGroup(addr, g, ADMIN_TIMEOUT_MS);
     }
 

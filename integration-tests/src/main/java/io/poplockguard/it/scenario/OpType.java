@@ -12,7 +12,12 @@ import java.util.Set;
 public enum OpType {
     /** A topic on every broker; with fifo, a FIFO topic (attribute message.type=FIFO), as gRPC FIFO clients expect. */
     CREATE_TOPIC("topic:s", "queues:i", "fifo:b?"),
-    CREATE_GROUP("group:s", "orderly:b?"),
+    /**
+     * A subscription group on every broker (the admin request updateAndCreateSubscriptionGroup, which also updates a
+     * group live: the broker swaps in the new config); with consumeEnable false, the group's pops are refused
+     * (NO_PERMISSION) until it is created again without it.
+     */
+    CREATE_GROUP("group:s", "orderly:b?", "consumeEnable:b?"),
     /**
      * Sends count messages with unique keys to one queue, through a real producer and the name server. With
      * messageGroups n, message i belongs to message group "g" + (i % n) (the sharding key gRPC calls the message
@@ -81,6 +86,14 @@ public enum OpType {
      * and leaves it on; then marks "guardFlap" (see mark).
      */
     FLAP_GUARD("periodMs:i", "durationMs:i"),
+    /**
+     * Switches the group's consumeEnable off and on, live, on every broker, every periodMs for durationMs (the
+     * broker's own config of the group, read back and sent again with only consumeEnable changed, through
+     * updateAndCreateSubscriptionGroup), and leaves it on; then marks "consumeEnableFlap" (see mark). Pops of the
+     * group meanwhile are refused (NO_PERMISSION) while it is off. With background, the switching runs while the
+     * next ops do.
+     */
+    FLAP_CONSUME_ENABLE("group:s", "periodMs:i", "durationMs:i", "background:b?"),
     /**
      * Marks this moment with label (say, the fault that just ended): the run reports how long it then took until
      * every queue that had delivered before delivered again (RunResult.recoveryMs). Produce to every queue after a

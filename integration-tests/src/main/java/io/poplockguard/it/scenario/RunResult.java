@@ -28,6 +28,10 @@ public final class RunResult {
     /** Pops and acks the broker never answered (the client timed out): the stock leaks do this. */
     public volatile int unansweredPops;
     public volatile int unansweredAcks;
+    /** Pops the broker answered NO_PERMISSION (the group's consumeEnable was off): answered, so not unanswered. */
+    public volatile int refusedPops;
+    /** consumeEnable switches made by flapConsumeEnable (off and on each count), over every broker. */
+    public volatile int consumeEnableSwitches;
     public double brokerCpuSeconds;
     /** Reads the test fault store faulted over the run (faultStoreInjected, all brokers); -1 without a fault store. */
     public volatile long storeFaultsInjected = -1;
@@ -110,6 +114,29 @@ public final class RunResult {
             latest = Math.max(latest, t - m.ms());
         }
         return latest;
+    }
+
+    /**
+     * How long after a mark the consumers got their first message from a topic's queue (revived messages left out, as
+     * in {@link #recoveryMs}), whichever queue: the next delivery. -1 when none came in the run.
+     */
+    public long firstDeliveryMs(Mark m) {
+        long first = -1;
+        for (QueueDelivery d : queueDeliveries) {
+            if (d.ms() >= m.ms() && (first < 0 || d.ms() - m.ms() < first)) {
+                first = d.ms() - m.ms();
+            }
+        }
+        return first;
+    }
+
+    /** Each mark label's first deliveries ({@link #firstDeliveryMs}), in the order marked. */
+    public java.util.Map<String, List<Long>> firstDeliveriesByLabel() {
+        java.util.Map<String, List<Long>> out = new java.util.TreeMap<>();
+        for (Mark m : marks) {
+            out.computeIfAbsent(m.label(), l -> new ArrayList<>()).add(firstDeliveryMs(m));
+        }
+        return out;
     }
 
     /**

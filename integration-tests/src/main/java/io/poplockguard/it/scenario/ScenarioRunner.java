@@ -154,7 +154,8 @@ public final class ScenarioRunner implements AutoCloseable {
                 break;
             case CREATE_GROUP:
                 for (int i = 0; i < cluster.brokerCount(); i++) {
-                    client(i).createGroup(op.str("group"), op.bool("orderly"));
+                    client(i).createGroup(op.str("group"), op.bool("orderly"),
+                        !op.fields().containsKey("consumeEnable") || op.bool("consumeEnable"));
                 }
                 break;
             case PRODUCE:
@@ -252,6 +253,18 @@ public final class ScenarioRunner implements AutoCloseable {
                     return null;
                 }));
                 break;
+            case FLAP_CONSUME_ENABLE: {
+                Callable<Void> flap = () -> {
+                    flapConsumeEnable(op.str("group"), op.integer("periodMs", 500), op.integer("durationMs", 5_000));
+                    return null;
+                };
+                if (op.bool("background")) {
+                    background.add(backgroundPool().submit(flap));
+                } else {
+                    flap.call();
+                }
+                break;
+            }
             case MARK:
                 result.marks.add(new RunResult.Mark(op.str("label"), elapsedMs()));
                 break;
@@ -366,6 +379,16 @@ public final class ScenarioRunner implements AutoCloseable {
         }
     }
 
+    /** How long a consumer waits before it pops again after its pop was refused (NO_PERMISSION). */
+    private static final long REFUSED_POP_BACKOFF_MS = 50;
+
+    /** A pop the broker answered NO_PERMISSION: the group's consumeEnable is off (flapConsumeEnable, createGroup). */
+    private static boolean refused(ExecutionException e) {
+        return e.getCause() instanceof org.apache.rocketmq.client.exception.MQBrokerException
+            && ((org.apache.rocketmq.client.exception.MQBrokerException) e.getCause()).getResponseCode()
+                == org.apache.rocketmq.remoting.protocol.ResponseCode.NO_PERMISSION;
+    }
+
     /** One pop; what arrives is added to {@code into} (the caller acks it) and to the run's bookkeeping. */
     private int pop(Op op, int b, int pollMs, int queue, List<MessageExt> into) throws Exception {
         String group = op.str("group");
@@ -375,6 +398,15 @@ public final class ScenarioRunner implements AutoCloseable {
             r = client(b).pop(op.str("topic"), group, queue, op.integer("max", 8), pollMs, op.bool("orderly"),
                 pollMs + 3_000, op.integer("invisibleMs", 60_000)).get(pollMs + 10_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException unanswered) {
+            if (refused(unanswered)) {
+                // the group's consumeEnable is off: an answer, not a timeout; pop again a little later, as a consumer
+                // backs off after an error (not the 3 s of the push consumer's default: the group may be on by then)
+                synchronized (result) {
+                    result.refusedPops++;
+                }
+                Thread.sleep(REFUSED_POP_BACKOFF_MS);
+                return 0;
+            }
             synchronized (result) {
                 result.unansweredPops++;
             }
@@ -707,6 +739,50 @@ public final class ScenarioRunner implements AutoCloseable {
             }
         }
         result.marks.add(new RunResult.Mark("guardFlap", elapsedMs()));
+    }
+
+    /**
+     * Switches the group's consumeEnable off and on on every broker until durationMs passed, leaving it on, then marks
+     * "consumeEnableFlap". A broker that is down misses that switch; every broker is switched on at the end, retried
+     * while one is still restarting.
+     */
+    private void flapConsumeEnable(String group, int periodMs, int durationMs) throws Exception {
+        long until = System.currentTimeMillis() + durationMs;
+        boolean on = true;
+        while (System.currentTimeMillis() < until) {
+            Thread.sleep(periodMs);
+            on = !on;
+            for (int i : allBrokers()) {
+                try {
+                    client(i).setConsumeEnable(group, on);
+                    synchronized (result) {
+                        result.consumeEnableSwitches++;
+                    }
+                } catch (Exception brokerDown) {
+                    // killed or restarting: it keeps whatever it had, the final switch-on below reaches it
+                }
+            }
+        }
+        for (int i : allBrokers()) {
+            long deadline = System.currentTimeMillis() + 60_000;
+            for (;;) {
+                try {
+                    client(i).setConsumeEnable(group, true);
+                    break;
+                } catch (Exception brokerDown) {
+                    if (System.currentTimeMillis() > deadline) {
+                        throw brokerDown;
+                    }
+                    Thread.sleep(500);
+                }
+            }
+        }
+        if (!on) {
+            synchronized (result) {
+                result.consumeEnableSwitches += cluster.brokerCount();
+            }
+        }
+        result.marks.add(new RunResult.Mark("consumeEnableFlap", elapsedMs()));
     }
 
     private int[] allBrokers() {
