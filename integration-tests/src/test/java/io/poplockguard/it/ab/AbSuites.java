@@ -90,6 +90,34 @@ public final class AbSuites {
                 + ", stray unlocks " + counter(r.guardedCounters, "strayUnlocks")));
     }
 
+    /**
+     * The guarded pops took the RocksDB pop path: its lock trace has consumer-lock events (group@topic, the lock
+     * PopConsumerService takes for every pop on that path), so the KV broker.conf lines reached the brokers.
+     */
+    public static void assertKvPathTaken(AbResult r) {
+        assertTrue(r.exclusion.events(io.poplockguard.broker.lock.LockKey.Kind.CONSUMER) > 0,
+            "guarded: pops took the RocksDB path's consumer lock (group@topic): " + r.exclusion);
+    }
+
+    /**
+     * A store read that throws on the RocksDB pop path: stock leaves the faulted pop unanswered (the client times out;
+     * the pop's future chain releases the group's lock, so what follows is fast again), guarded answers it and the
+     * next delivery after the fault (the scenario's mark) comes within 1 s.
+     */
+    public static void assertKvStoreReadFailureHandled(AbResult r, String mark) {
+        long next = r.guarded.firstDeliveriesByLabel().getOrDefault(mark, List.of(-1L)).get(0);
+        assertAll("store read throws, RocksDB pop path: " + r.summary(),
+            () -> assertEquals(0, r.guarded.unansweredPops, "guarded answers the faulted pop"),
+            () -> assertTrue(next >= 0 && next < 1_000, "guarded: next delivery after the fault " + next + " ms"),
+            () -> assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= 1_000, "guarded stall " + r.guarded.stallMs),
+            () -> assertTrue(r.stock.unansweredPops >= 1, "stock leaves the faulted pop unanswered"),
+            () -> assertTrue(r.guarded.storeFaultsInjected >= 1 && r.stock.storeFaultsInjected >= 1,
+                "the fault fired on both sides: stock " + r.stock.storeFaultsInjected + ", guarded "
+                    + r.guarded.storeFaultsInjected),
+            () -> assertKvPathTaken(r),
+            () -> assertGuardedInvariants(r));
+    }
+
     /** A counter summed over the guarded brokers' counters JSON, or -1 if this plugin version has no such counter. */
     static long counter(String countersJson, String name) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":(\\d+)").matcher(countersJson);

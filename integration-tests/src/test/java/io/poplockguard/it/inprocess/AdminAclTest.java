@@ -27,10 +27,24 @@ import org.junit.jupiter.api.Timeout;
 class AdminAclTest {
     private static final String KEY = "acl-topic@acl-group@0";
 
+    /** True when the broker is 5.5.1 and its rocketmq-auth an older one (the harness's 5.5.0 substitute). */
+    static boolean authModuleOlderThanBroker() {
+        try {
+            org.apache.rocketmq.auth.authorization.AuthorizationEvaluator.class.getMethod("evaluate",
+                org.apache.rocketmq.remoting.protocol.RemotingCommand.class, java.util.List.class);
+            return false;
+        } catch (NoSuchMethodException e) {
+            return InProcessBroker.version().equals("V5_5_1");
+        }
+    }
+
     @Test
     @Timeout(120)
     void lockTableNeedsReadPermissionAndForcedReleaseAnAdmin() throws Exception {
         assumeFalse(InProcessBroker.version().startsWith("V5_2_"), "5.2.x has the older plain ACL, not ACL 2.0");
+        assumeFalse(authModuleOlderThanBroker(), "the 5.5.1 broker's authorization calls "
+            + "AuthorizationEvaluator.evaluate(RemotingCommand, List), which the rocketmq-auth on this classpath "
+            + "lacks (5.5.0: Maven Central has no rocketmq-auth 5.5.1), so ACL 2.0 cannot run here");
         try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD,
             "popLockGuardEnable=true", "popLockGuardAllowForceRelease=true", "popLockGuardUnownedLeaseMs=600000",
             // the broker's auth factories cache their objects per broker name, JVM-wide: a name of its own

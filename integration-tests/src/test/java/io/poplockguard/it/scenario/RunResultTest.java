@@ -73,6 +73,19 @@ class RunResultTest {
     }
 
     @Test
+    void theNextDeliveryAfterAMarkIsTheEarliestOfAnyQueue() {
+        RunResult r = new RunResult("t");
+        r.queueDeliveries.add(new RunResult.QueueDelivery(100, "b/0"));
+        r.marks.add(new RunResult.Mark("flap", 1_000));
+        r.queueDeliveries.add(new RunResult.QueueDelivery(1_900, "b/0"));
+        r.queueDeliveries.add(new RunResult.QueueDelivery(1_300, "b/3")); // a queue not seen before the mark counts
+        assertEquals(300, r.firstDeliveryMs(r.marks.get(0)));
+        r.marks.add(new RunResult.Mark("flap", 2_000));
+        assertEquals(-1, r.firstDeliveryMs(r.marks.get(1)), "nothing delivered after it");
+        assertEquals(List.of(300L, -1L), r.firstDeliveriesByLabel().get("flap"));
+    }
+
+    @Test
     void anUnansweredAckCountsAsAckedOnlyWhenAsked() {
         RunResult r = new RunResult("t");
         r.produced.add("k");

@@ -68,6 +68,32 @@ class ScenarioFileTest {
     }
 
     @Test
+    void consumeEnableSwitchesAreCheckedAndReplay() {
+        List<Op> ops = ScenarioFile.parse(List.of(
+            "{\"op\":\"createGroup\",\"group\":\"g\",\"consumeEnable\":false}",
+            "{\"op\":\"flapConsumeEnable\",\"group\":\"g\",\"periodMs\":300,\"durationMs\":6000}",
+            "{\"op\":\"flapConsumeEnable\",\"group\":\"g\",\"periodMs\":400,\"durationMs\":4000,"
+                + "\"background\":true}"));
+        assertEquals(OpType.CREATE_GROUP, ops.get(0).type());
+        assertTrue(ops.get(0).fields().containsKey("consumeEnable") && !ops.get(0).bool("consumeEnable"));
+        assertEquals(OpType.FLAP_CONSUME_ENABLE, ops.get(1).type());
+        assertEquals("flapConsumeEnable", OpType.FLAP_CONSUME_ENABLE.wireName());
+        assertEquals(300, ops.get(1).integer("periodMs", 0));
+        assertTrue(!ops.get(1).bool("background") && ops.get(2).bool("background"));
+        // what the runner records replays as the same op
+        Op back = ScenarioFile.parse(List.of(ScenarioFile.line(ops.get(2), 1500))).get(0);
+        assertEquals(OpType.FLAP_CONSUME_ENABLE, back.type());
+        assertEquals(1500, back.at());
+        assertEquals("g", back.str("group"));
+        assertEquals(4000, back.integer("durationMs", 0));
+        assertTrue(back.bool("background"));
+        assertError("line 1: op flapConsumeEnable needs field 'periodMs'",
+            "{\"op\":\"flapConsumeEnable\",\"group\":\"g\",\"durationMs\":1}");
+        assertError("line 1: field 'consumeEnable' of op createGroup must be true or false, got off",
+            "{\"op\":\"createGroup\",\"group\":\"g\",\"consumeEnable\":\"off\"}");
+    }
+
+    @Test
     void recordedLinesReplay() {
         Op op = Op.of(OpType.PRODUCE, "topic", "t", "count", 3);
         List<Op> back = ScenarioFile.parse(List.of(ScenarioFile.line(op, 1234)));
