@@ -1,6 +1,7 @@
 package io.poplockguard.broker;
 
 import io.poplockguard.broker.lock.Lease;
+import io.poplockguard.broker.lock.LockClock;
 import io.poplockguard.broker.lock.LockListener;
 import io.poplockguard.broker.lock.ReclaimCause;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,12 +21,22 @@ final class GuardEventLog implements LockListener {
     private static final int MAX_TRACKED = 10_000;
 
     private final ConcurrentHashMap<String, Long> lastLogged = new ConcurrentHashMap<>();
+    /** The once-a-minute limiter's time; tests pass a clock they move by hand. */
+    private final LockClock clock;
+
+    GuardEventLog() {
+        this(LockClock.SYSTEM);
+    }
+
+    GuardEventLog(LockClock clock) {
+        this.clock = clock;
+    }
 
     private boolean shouldLog(String kind, String key) {
         if (lastLogged.size() > MAX_TRACKED) {
             lastLogged.clear();
         }
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         String k = kind + '|' + key;
         Long last = lastLogged.get(k);
         if (last != null && now - last < INTERVAL_NANOS) {

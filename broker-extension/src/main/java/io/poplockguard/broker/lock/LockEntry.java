@@ -3,7 +3,6 @@ package io.poplockguard.broker.lock;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The lock for one key. Kept small (one per topic, group and queue; idle ones linger up to a minute).
@@ -85,11 +84,11 @@ final class LockEntry {
     }
 
     /** Called after the holder was cleared: a parked waiter re-checks the holder after enqueueing, so none is lost. */
-    void unparkWaiters() {
+    void unparkWaiters(LockPauser pauser) {
         ConcurrentLinkedQueue<Thread> q = waiters;
         if (q != null) {
             for (Thread t : q) {
-                LockSupport.unpark(t);
+                pauser.unpark(t);
             }
         }
     }

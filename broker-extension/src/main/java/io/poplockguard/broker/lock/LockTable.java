@@ -8,8 +8,39 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The guarded pop queue locks: a drop-in for the semantics of the broker's {@code QueueLockManager} (non-blocking
- * {@code tryLock(key)}, {@code unLock(key)}) that enforces the invariant of docs/design.md:
+ * The guarded pop locks (PopMessageProcessor's queue locks and, on the RocksDB pop path, PopConsumerService's
+ * consumer locks, see {@link LockKey}).
+ *
+ * <p><b>Concurrency.</b> Shared between threads: the map of entries ({@code LockEntry}, a ConcurrentHashMap), each
+ * entry's fields, each {@link Lease}'s stage and announced flag, and a segment's ended flag. The rest of a segment
+ * and the back-off state are confined to one thread.
+ * <ul>
+ *   <li><i>Holder.</i> A lock is held exactly when its entry's {@code holder} is a lease. {@link #tryLock} takes it by
+ *       CAS null -> lease, which publishes the lease (final fields; its first stage an ordered store made before the
+ *       CAS). The sweep retires only a free entry, by CAS null -> RETIRED; a thread still holding the retired entry
+ *       fails its CAS, sees RETIRED, helps remove it from the map and takes a fresh one.</li>
+ *   <li><i>Stage.</i> A lease's state, responsible segment and read bound are one immutable {@code Lease.Stage},
+ *       replaced by CAS on identity ({@code Lease.transition}); a party decides on one stage and CASes that same one.
+ *       Whoever wins the CAS out of a live stage into a final one is the only party that clears the holder
+ *       ({@code end}: CAS lease -> null, in a finally, after the listeners were told of the end). Third parties (sweep,
+ *       forced release) end only announced leases, whose acquire the listeners have seen.</li>
+ *   <li><i>Release count.</i> tryLock reads the entry's {@code releaseCount} before the holder; {@code end} counts
+ *       the release after it cleared the holder and then unparks the entry's waiters, each of which enqueued before
+ *       re-checking the holder. So a segment that failed on a lease sees the count move once that lease ends (it
+ *       wakes the parked pops at its end), and no parked waiter misses a release. The entry's {@code contended} flag
+ *       is only a hint for the release's own wake-up.</li>
+ *   <li><i>Thread-confined.</i> A {@link Segment} and its lists belong to the thread that runs it (other threads read
+ *       its final fields and its {@code ended} flag); the thread's innermost segment and back-off state are
+ *       per-thread ({@code PerThread}, in a ThreadLocal). A lease BOUND to a read has no segment; the continuation
+ *       that adopts it (BOUND -> HELD, a CAS) runs in a new segment on the thread that completes the read's future
+ *       (or the one handing the read over, if it completed meanwhile).</li>
+ * </ul>
+ * Time comes only from the {@link LockClock} and waiting only goes through the {@code LockPauser}, both passed in.
+ * The invariant and why it holds: docs/design.md, sections "The invariant" and "Leases" (the lease life cycle, also in
+ * {@link LeaseState}, and its "Store reads" and "Segment end and orphans"); the back-off: "Waiters".
+ *
+ * <p>A drop-in for the semantics of the broker's {@code QueueLockManager} (non-blocking {@code tryLock(key)},
+ * {@code unLock(key)}) that enforces the invariant of docs/design.md:
  * <ul>
  *   <li>every successful tryLock makes a {@link Lease} owned by the running {@link Segment} (or by none);</li>
  *   <li>when a segment ends, each store read started under its leases is handed over and each lease it still HOLDS is
@@ -35,21 +66,29 @@ public final class LockTable {
     private final AtomicLong leaseIds = new AtomicLong();
     private final AtomicLong segmentIds = new AtomicLong();
     private final LockClock clock;
+    private final LockPauser pauser;
     private final LockTableSettings settings;
     private final LockListener listener;
     private final WaiterBackoff backoff;
     private final long idleRetireNanos;
 
     public LockTable(LockClock clock, LockTableSettings settings, LockListener listener) {
-        this(clock, settings, listener, IDLE_RETIRE_NANOS);
+        this(clock, LockPauser.SYSTEM, settings, listener, IDLE_RETIRE_NANOS);
     }
 
     /** Tests shorten the idle age to make every sweep race with re-acquisition. */
     LockTable(LockClock clock, LockTableSettings settings, LockListener listener, long idleRetireNanos) {
+        this(clock, LockPauser.SYSTEM, settings, listener, idleRetireNanos);
+    }
+
+    /** Tests pass a pauser that records the waits instead of yielding and parking (with a manual clock). */
+    LockTable(LockClock clock, LockPauser pauser, LockTableSettings settings, LockListener listener,
+        long idleRetireNanos) {
         this.clock = clock;
+        this.pauser = pauser;
         this.settings = settings;
         this.listener = listener;
-        this.backoff = new WaiterBackoff(clock, listener);
+        this.backoff = new WaiterBackoff(clock, pauser, listener);
         this.idleRetireNanos = idleRetireNanos;
     }
 
@@ -305,7 +344,7 @@ public final class LockTable {
                 throw new IllegalStateException("lock entry holder changed under live lease " + lease);
             }
             e.countRelease();
-            e.unparkWaiters();
+            e.unparkWaiters(pauser);
             if (e.contended && settings.guardEnabled()) {
                 e.contended = false;
                 listener.wakePops(lease.key());

@@ -16,7 +16,7 @@ public final class Segment {
     private final long id;
     private final String kind;
     private final Segment outer;
-    /** When the request this segment serves stops mattering to its client (System.nanoTime scale); 0: unknown. */
+    /** When the request this segment serves stops mattering to its client (on the lock table's clock); 0: unknown. */
     private final long requestDeadlineNanos;
     /** Created on the first lease: many segments (acks, pops of an empty queue) never take one. */
     private List<Lease> leases;

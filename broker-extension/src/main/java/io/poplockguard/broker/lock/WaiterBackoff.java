@@ -1,7 +1,6 @@
 package io.poplockguard.broker.lock;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Turns a thread that calls {@code tryLock} on the same key again and again (the stock orderly ack loops
@@ -11,11 +10,14 @@ import java.util.concurrent.locks.LockSupport;
  * of its previous failed call returning; the first failure always returns at once, so a pop that just skips a busy
  * queue never waits. Only failures inside a segment count (see LockTable.tryLock). The {@link State} is per thread
  * (the table keeps it beside the thread's segment), reset on success and at every segment start.
+ *
+ * <p>All timing goes through the table's {@link LockClock} (the repeat gap, the deadline, the park time reported to
+ * {@link LockListener#parked}) and every pause through its {@link LockPauser}, so a test drives a wait step by step.
  */
 final class WaiterBackoff {
     /** Generous, so a spinning thread preempted on a busy machine still counts as the same wait. */
     static final long REPEAT_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    /** Repeats answered with Thread.yield() before parking starts. */
+    /** Repeats answered with a yield ({@link LockPauser#yieldOnce}) before parking starts. */
     static final int YIELDS = 8;
     static final long FIRST_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -34,10 +36,12 @@ final class WaiterBackoff {
         }
     }
     private final LockClock clock;
+    private final LockPauser pauser;
     private final LockListener listener;
 
-    WaiterBackoff(LockClock clock, LockListener listener) {
+    WaiterBackoff(LockClock clock, LockPauser pauser, LockListener listener) {
         this.clock = clock;
+        this.pauser = pauser;
         this.listener = listener;
     }
 
@@ -65,7 +69,7 @@ final class WaiterBackoff {
         }
         s.repeats++;
         if (s.repeats <= YIELDS) {
-            Thread.yield();
+            pauser.yieldOnce();
         } else {
             long park = Math.min(s.nextParkNanos, deadline - waited);
             s.nextParkNanos = Math.min(s.nextParkNanos * 2, MAX_PARK_NANOS);
@@ -84,9 +88,9 @@ final class WaiterBackoff {
             if (h == null || h == LockEntry.RETIRED) {
                 return;
             }
-            long start = System.nanoTime();
-            LockSupport.parkNanos(this, nanos);
-            listener.parked(key, System.nanoTime() - start);
+            long start = clock.nanoTime();
+            pauser.park(this, nanos);
+            listener.parked(key, clock.nanoTime() - start);
         } finally {
             entry.removeWaiter(me);
         }

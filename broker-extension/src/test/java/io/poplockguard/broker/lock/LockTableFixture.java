@@ -28,6 +28,15 @@ public final class LockTableFixture {
         settings.readBoundMs = ms;
     }
 
+    public void setGuardEnabled(boolean on) {
+        settings.enabled = on;
+    }
+
+    /** popLockGuardLeakStacks: every successful tryLock captures where it was taken (LockView.takenAt). */
+    public void setLeakStacks(boolean on) {
+        settings.leakStacks = on;
+    }
+
     /** Overlapping leases seen so far (must stay empty). */
     public List<String> exclusionViolations() {
         return checker.violations;

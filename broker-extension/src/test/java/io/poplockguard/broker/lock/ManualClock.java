@@ -11,6 +11,10 @@ public final class ManualClock implements LockClock {
         nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(ms));
     }
 
+    void advanceNanos(long n) {
+        nanos.addAndGet(n);
+    }
+
     @Override
     public long nanoTime() {
         return nanos.get();

@@ -6,6 +6,7 @@ public final class TestSettings implements LockTableSettings {
     volatile long unownedLeaseMs = 30_000;
     volatile long readBoundMs = 30_000;
     volatile long waitDeadlineMs = 3_000;
+    volatile boolean leakStacks;
 
     @Override
     public boolean guardEnabled() {
@@ -25,5 +26,10 @@ public final class TestSettings implements LockTableSettings {
     @Override
     public long waitDeadlineMs() {
         return waitDeadlineMs;
+    }
+
+    @Override
+    public boolean leakStacks() {
+        return leakStacks;
     }
 }

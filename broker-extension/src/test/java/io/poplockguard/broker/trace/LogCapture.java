@@ -9,11 +9,11 @@ import org.apache.rocketmq.logging.ch.qos.logback.core.read.ListAppender;
 import org.apache.rocketmq.logging.org.slf4j.LoggerFactory;
 
 /** Collects what one of the broker's (shaded logback) loggers logs at WARN and above while it is open. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final Logger logger;
 
-    LogCapture(String loggerName) {
+    public LogCapture(String loggerName) {
         Object l = LoggerFactory.getLogger(loggerName);
         if (!(l instanceof Logger)) {
             throw new IllegalStateException("logger " + loggerName + " is a " + l.getClass().getName()
@@ -25,7 +25,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** "LEVEL message" of every event at WARN or above, in order. */
-    List<String> warnings() {
+    public List<String> warnings() {
         List<ILoggingEvent> events;
         synchronized (appender) { // AppenderBase.doAppend holds this monitor while it appends
             events = new ArrayList<>(appender.list);
