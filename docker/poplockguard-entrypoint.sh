@@ -20,6 +20,9 @@
 #    JAVA_OPT replaces the default heap settings; PLG_EXTRA_CLASSPATH appends to the classpath (more store plugins).
 #
 # Only shell built-ins are used: the offline image has nothing but /bin/sh and a Java runtime.
+# It runs as the image's user, rocketmq (uid 3000, gid 3000), as the official image's commands do: RocketMQ writes
+# its logs and store under the JVM's user.home (/home/rocketmq, or -Duser.home in JAVA_OPT), which must be writable
+# by that user, as must any directory a mounted configuration names (storePathRootDir, ...).
 set -eu
 home="${ROCKETMQ_HOME:?ROCKETMQ_HOME is not set in this image}"
 role="${1:-broker}"

@@ -41,8 +41,8 @@ case "$main" in
         if [ ! -f "$lib/proxy/rocketmq-proxy-$v.jar" ]; then
           echo "runserver.sh: Local mode (mqbroker --enable-proxy, mqproxy -pm local) needs rocketmq-proxy $v, which" \
             "Maven Central does not have, so this offline image cannot run it. Use a version whose proxy is there" \
-            "(5.2.0, 5.3.3, 5.4.0, 5.5.0), the official image (scripts/docker-image --registry $v), or a separate" \
-            "proxy in cluster mode (sh mqproxy)." >&2
+            "(${PLG_LOCAL_MODE_VERSIONS:-see rocketmq-versions.txt: proxy = broker}), the official image" \
+            "(scripts/docker-image --registry $v), or a separate proxy in cluster mode (sh mqproxy)." >&2
           exit 1
         fi
       done

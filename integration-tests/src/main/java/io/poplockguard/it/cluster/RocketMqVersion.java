@@ -1,52 +1,70 @@
 package io.poplockguard.it.cluster;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The RocketMQ versions the harness runs, and which Maven Central artifact serves each role. Central lacks some
  * artifacts (rocketmq-namesrv for 5.3.0-5.3.2; for 5.5.1 everything but the broker, store, common, remoting,
  * controller and tiered store), so a role, or a module inside the broker's own dependency tree, may come from the
  * nearest published version: each substitution is logged when a cluster starts.
+ *
+ * <p>The versions and their substitutions are read from {@value #FILE} at the repository root, the one list that the
+ * scripts read too; the build copies it next to this class (integration-tests/pom.xml, resources). There is one
+ * instance per listed release, so instances compare with {@code ==}.
  */
-public enum RocketMqVersion {
-    V5_2_0("5.2.0", "5.2.0", "5.2.0"),
-    V5_3_0("5.3.0", "5.3.3", "5.3.3"),
-    V5_3_1("5.3.1", "5.3.3", "5.3.3"),
-    V5_3_3("5.3.3", "5.3.3", "5.3.3"),
-    V5_4_0("5.4.0", "5.4.0", "5.4.0"),
-    V5_5_0("5.5.0", "5.5.0", "5.5.0"),
-    // Central has these modules at 5.5.0, not 5.5.1: the 5.5.1 broker's tree asks for client, srvutil, filter and
-    // auth (found by resolving it); proxy, namesrv and tools are pinned too, for any 5.5.1 artifact that names them
-    V5_5_1("5.5.1", "5.5.0", "5.5.0", "5.5.0", "rocketmq-client", "rocketmq-srvutil", "rocketmq-filter",
-        "rocketmq-auth", "rocketmq-proxy", "rocketmq-namesrv", "rocketmq-tools");
+public final class RocketMqVersion {
+    /** The list's file name: at the repository root, and as a resource next to this class. */
+    public static final String FILE = "rocketmq-versions.txt";
+    private static final Pattern RELEASE = Pattern.compile("\\d+\\.\\d+\\.\\d+");
+    private static final Pattern MODULE = Pattern.compile("rocketmq-[a-z0-9-]+");
 
-    public static final List<String> SUPPORTED = Collections.unmodifiableList(
-        Arrays.asList("5.2.0", "5.3.0", "5.3.1", "5.3.3", "5.4.0", "5.5.0", "5.5.1"));
+    /** Every listed release by broker version, in the list's order. */
+    private static final Map<String, RocketMqVersion> LISTED = load();
+
+    /** The broker versions of the list, in its order. */
+    public static final List<String> SUPPORTED = List.copyOf(LISTED.keySet());
+
+    // Handles for the tests that name these releases; null if the list no longer has one. Elsewhere use of(version).
+    public static final RocketMqVersion V5_3_0 = LISTED.get("5.3.0");
+    public static final RocketMqVersion V5_5_0 = LISTED.get("5.5.0");
+    public static final RocketMqVersion V5_5_1 = LISTED.get("5.5.1");
 
     private final String broker;
     private final String namesrv;
     private final String proxy;
+    private final boolean seedLeak;
     private final String modulesFrom;
     private final List<String> modules;
 
-    RocketMqVersion(String broker, String namesrv, String proxy) {
-        this(broker, namesrv, proxy, null);
-    }
-
-    /** A version whose broker tree needs {@code modules} (org.apache.rocketmq artifact ids) of release {@code from}. */
-    RocketMqVersion(String broker, String namesrv, String proxy, String from, String... modules) {
+    private RocketMqVersion(String broker, String namesrv, String proxy, boolean seedLeak, String modulesFrom,
+                            List<String> modules) {
         this.broker = broker;
         this.namesrv = namesrv;
         this.proxy = proxy;
-        this.modulesFrom = from;
-        this.modules = Collections.unmodifiableList(Arrays.asList(modules));
+        this.seedLeak = seedLeak;
+        this.modulesFrom = modulesFrom;
+        this.modules = List.copyOf(modules);
     }
 
-    /** The proxy version used with this broker (rocketmq-proxy is on Central for 5.2.0, 5.3.3, 5.4.0, 5.5.0 only). */
+    /** Every supported release, in the list's order. */
+    public static List<RocketMqVersion> all() {
+        return List.copyOf(LISTED.values());
+    }
+
+    /** The proxy version used with this broker (the nearest on Central when Central lacks rocketmq-proxy of it). */
     public String proxy() {
         return proxy;
     }
@@ -56,24 +74,24 @@ public enum RocketMqVersion {
         return proxy.equals(broker);
     }
 
-    /** The versions that can run in Local mode (5.2.0, 5.3.3, 5.4.0, 5.5.0; not 5.5.1: no rocketmq-proxy 5.5.1). */
+    /** The versions that can run in Local mode: those whose proxy is their own release. */
     public static List<String> localModeVersions() {
-        List<String> ok = new java.util.ArrayList<>();
-        for (RocketMqVersion v : values()) {
+        List<String> ok = new ArrayList<>();
+        for (RocketMqVersion v : LISTED.values()) {
             if (v.hasOwnProxy()) {
                 ok.add(v.broker);
             }
         }
-        return ok;
+        return Collections.unmodifiableList(ok);
     }
 
     public static RocketMqVersion of(String version) {
-        for (RocketMqVersion v : values()) {
-            if (v.broker.equals(version)) {
-                return v;
-            }
+        RocketMqVersion v = version == null ? null : LISTED.get(version.trim());
+        if (v == null) {
+            throw new IllegalArgumentException("unknown RocketMQ version '" + version + "'; available: " + SUPPORTED
+                + " (the list: " + FILE + " at the repository root)");
         }
-        throw new IllegalArgumentException("unknown RocketMQ version '" + version + "'; available: " + SUPPORTED);
+        return v;
     }
 
     public String broker() {
@@ -99,12 +117,8 @@ public enum RocketMqVersion {
 
     /** {@link #modulePins()} of the version whose broker is {@code release}; empty for any other release. */
     public static Map<String, String> modulePins(String release) {
-        for (RocketMqVersion v : values()) {
-            if (v.broker.equals(release)) {
-                return v.modulePins();
-            }
-        }
-        return Collections.emptyMap();
+        RocketMqVersion v = release == null ? null : LISTED.get(release);
+        return v == null ? Collections.emptyMap() : v.modulePins();
     }
 
     /** The line logged when a cluster of this version starts, naming the substituted modules; null if there are none. */
@@ -116,13 +130,94 @@ public enum RocketMqVersion {
             + " runs with their " + modulesFrom + " release";
     }
 
-    /** True on the releases whose isPopShouldStop return leaks the queue lock (fixed upstream in 5.3.1). */
+    /**
+     * True on the releases whose isPopShouldStop return leaks the queue lock (the list's seed-leak column: 5.2.0 and
+     * 5.3.0; fixed upstream in 5.3.1).
+     */
     public boolean hasSeedLeak() {
-        return this == V5_2_0 || this == V5_3_0;
+        return seedLeak;
     }
 
     @Override
     public String toString() {
         return broker;
+    }
+
+    // --- the list
+
+    private static Map<String, RocketMqVersion> load() {
+        String where = RocketMqVersion.class.getName().replace('.', '/').replaceFirst("[^/]+$", "") + FILE;
+        try (InputStream in = RocketMqVersion.class.getResourceAsStream(FILE)) {
+            if (in != null) {
+                return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "classpath:" + where);
+            }
+            // not built by Maven (an IDE without the resource): the repository's own file
+            Path file = repositoryFile();
+            if (file != null) {
+                return parse(Files.readString(file), file.toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the RocketMQ version list " + FILE, e);
+        }
+        throw new IllegalStateException("no RocketMQ version list: neither the resource " + where + " (the build copies "
+            + FILE + " there: mvn -pl integration-tests process-resources) nor " + FILE
+            + " in -Dpoplockguard.repoRoot or the working directory or its parent");
+    }
+
+    private static Path repositoryFile() {
+        List<Path> candidates = new ArrayList<>();
+        String root = System.getProperty("poplockguard.repoRoot");
+        if (root != null && !root.isEmpty()) {
+            candidates.add(Paths.get(root, FILE));
+        }
+        Path cwd = Paths.get("").toAbsolutePath();
+        candidates.add(cwd.resolve(FILE));
+        if (cwd.getParent() != null) {
+            candidates.add(cwd.getParent().resolve(FILE));
+        }
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+    }
+
+    /** Parses the list (see the file's header); any malformed line fails with its number, as nothing would run right. */
+    static Map<String, RocketMqVersion> parse(String text, String source) {
+        Map<String, RocketMqVersion> listed = new LinkedHashMap<>();
+        String[] lines = text.split("\r?\n", -1);
+        for (int n = 0; n < lines.length; n++) {
+            String line = lines[n].replaceFirst("#.*", "").trim();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String at = source + ":" + (n + 1) + ": ";
+            String[] c = line.split("\\s+");
+            if (c.length != 6) {
+                throw new IllegalStateException(at + "expected 6 columns (broker namesrv proxy seed-leak pins-from pins, "
+                    + "\"-\" for none), found " + c.length + ": " + line);
+            }
+            for (int i = 0; i < 3; i++) {
+                if (!RELEASE.matcher(c[i]).matches()) {
+                    throw new IllegalStateException(at + "'" + c[i] + "' is not a release like 5.3.0");
+                }
+            }
+            if (!c[3].equals("yes") && !c[3].equals("no")) {
+                throw new IllegalStateException(at + "seed-leak is yes or no, not '" + c[3] + "'");
+            }
+            String from = c[4].equals("-") ? null : c[4];
+            List<String> modules = c[5].equals("-") ? List.of() : Arrays.asList(c[5].split(","));
+            if ((from == null) != modules.isEmpty() || (from != null && !RELEASE.matcher(from).matches())) {
+                throw new IllegalStateException(at + "pins-from (a release) and pins (modules) go together, or both \"-\"");
+            }
+            for (String m : modules) {
+                if (!MODULE.matcher(m).matches()) {
+                    throw new IllegalStateException(at + "'" + m + "' is not an org.apache.rocketmq artifact id (rocketmq-...)");
+                }
+            }
+            if (listed.put(c[0], new RocketMqVersion(c[0], c[1], c[2], c[3].equals("yes"), from, modules)) != null) {
+                throw new IllegalStateException(at + c[0] + " is listed twice");
+            }
+        }
+        if (listed.isEmpty()) {
+            throw new IllegalStateException(source + ": no RocketMQ version listed");
+        }
+        return Collections.unmodifiableMap(listed);
     }
 }

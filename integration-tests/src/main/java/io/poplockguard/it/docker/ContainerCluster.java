@@ -11,8 +11,10 @@ import io.poplockguard.it.cluster.ProcessCluster;
 import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +55,7 @@ public final class ContainerCluster extends LoopbackCluster {
         this.image = image;
         try {
             Path nsHome = createHome("namesrv");
-            write(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
+            conf(nsHome.resolve("namesrv.properties"), "listenPort=" + namesrvPort + "\n");
             String nsConf = RocketMqContainer.HOME + "/namesrv.properties";
             RocketMqContainer ns = new RocketMqContainer(image, "namesrv", nsHome);
             namesrv = start((local() ? ns.withCommandLine("256m", "sh", "mqnamesrv", "-c", nsConf)
@@ -62,14 +64,14 @@ public final class ContainerCluster extends LoopbackCluster {
                 int port = LoopbackPorts.freeBrokerPort();
                 brokerPorts.add(port);
                 Path home = createHome("broker-" + i);
-                write(home.resolve("broker.conf"), ClusterConfigs.brokerConf(spec, i, port, namesrvPort, RocketMqContainer.HOME));
+                conf(home.resolve("broker.conf"), ClusterConfigs.brokerConf(spec, i, port, namesrvPort, RocketMqContainer.HOME));
                 if (local()) {
                     int grpc = portApartFrom(port);
                     int remoting = portApartFrom(port);
                     while (remoting == grpc) {
                         remoting = portApartFrom(port);
                     }
-                    write(home.resolve("rmq-proxy.json"), ClusterConfigs.localProxyJson(namesrvPort, grpc, remoting));
+                    conf(home.resolve("rmq-proxy.json"), ClusterConfigs.localProxyJson(namesrvPort, grpc, remoting));
                     grpcPorts.add(grpc);
                     if (i == 0) {
                         proxyGrpcPort = grpc;
@@ -80,7 +82,7 @@ public final class ContainerCluster extends LoopbackCluster {
             if (spec.proxyMode() == ClusterSpec.ProxyMode.CLUSTER) {
                 int grpc = LoopbackPorts.freePort();
                 Path home = createHome("proxy");
-                write(home.resolve("rmq-proxy.json"), ClusterConfigs.proxyJson(namesrvPort, grpc,
+                conf(home.resolve("rmq-proxy.json"), ClusterConfigs.proxyJson(namesrvPort, grpc,
                     LoopbackPorts.freePort(), LoopbackPorts.freePort()));
                 proxy = start(new RocketMqContainer(image, "proxy", home)
                     .withRole("proxy", "512m", "-pc", RocketMqContainer.HOME + "/rmq-proxy.json", "-pm", "cluster")
@@ -115,6 +117,22 @@ public final class ContainerCluster extends LoopbackCluster {
                 throw new IllegalStateException("container cluster " + spec.label() + " did not start: " + e.getMessage(), e);
             }
         };
+    }
+
+    /**
+     * A role's directory, mounted at {@link RocketMqContainer#HOME}. The images run RocketMQ as their unprivileged user
+     * (rocketmq, uid 3000, as the official image), not as this JVM's user, and it writes its store, logs and lock trace
+     * here, so the directory is open to every user (rwxrwxrwx). The cluster directory around it is this user's alone
+     * (a temp directory, rwx------), so no other user of the host reaches into it.
+     */
+    @Override
+    protected Path createHome(String role) throws IOException {
+        return Files.setPosixFilePermissions(super.createHome(role), PosixFilePermissions.fromString("rwxrwxrwx"));
+    }
+
+    /** A configuration file in a role's directory, readable by the container's user whatever this JVM's umask. */
+    private static Path conf(Path file, String content) throws IOException {
+        return Files.setPosixFilePermissions(write(file, content), PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     private boolean local() {

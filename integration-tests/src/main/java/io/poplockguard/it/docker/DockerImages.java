@@ -4,14 +4,19 @@ import io.poplockguard.it.cluster.ClasspathResolver;
 import io.poplockguard.it.cluster.RocketMqVersion;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -27,13 +32,16 @@ import java.util.stream.Stream;
  * </ol>
  * Each layer is built only when missing or when what it is built from changed: labels hold the hash of the plugin jar
  * and of the repository files of the layer (the guarded layer's include the offline layer's, as it is built on it).
+ * <p>The images run their processes as the official image's unprivileged user ({@code rocketmq}, uid 3000, gid 3000,
+ * home /home/rocketmq): the files put into the build contexts here get explicit modes (readable by that user whatever
+ * this process's umask), and the offline layer hands ROCKETMQ_HOME to that user as the official image does.
  */
 public final class DockerImages {
     private static final Logger LOG = Logger.getLogger(DockerImages.class.getName());
     public static final String JRE_BASE = "poplockguard/jre-base:17";
     static final String PLUGIN_HASH_LABEL = "io.poplockguard.plugin.sha256";
-    /** Bump when the root filesystem or the image layout changes: every layer with another value is rebuilt. */
-    static final String LAYOUT = "3";
+    /** Bump when the image layout changes: every layer with another value is rebuilt. 4: the rocketmq user (uid 3000). */
+    static final String LAYOUT = "4";
     static final String LAYOUT_LABEL = "io.poplockguard.layout";
     /** The hash of the repository files a layer is built from (Dockerfiles, scripts, configuration). */
     static final String INPUTS_LABEL = "io.poplockguard.inputs.sha256";
@@ -41,6 +49,10 @@ public final class DockerImages {
         "docker/offline/rmq-proxy.json", "docker/offline/bin"};
     private static final String[] GUARDED_INPUTS = {"docker/Dockerfile", "docker/poplockguard-entrypoint.sh",
         "docker/guard.conf"};
+    /** The root filesystem's script: the imported base is rebuilt when it changes. */
+    private static final String[] BASE_INPUTS = {"docker/offline/build-rootfs.sh"};
+    /** The plugin jar as broker-extension builds it: {@code <finalName>.jar}, not its -tests or -sources jar. */
+    private static final String PLUGIN_JAR_GLOB = "poplockguard-broker-*.jar";
 
     /** Image builds are serialized: an A/B run starts its two clusters at once, on the same image. */
     private static final Object BUILD_LOCK = new Object();
@@ -63,9 +75,35 @@ public final class DockerImages {
             throw new IllegalStateException("cannot find the repository's docker/ directory; set -Dpoplockguard.repoRoot");
         }
         String jar = System.getProperty("poplockguard.pluginJar");
-        Path plugin = jar != null && !jar.isEmpty() ? Paths.get(jar)
-            : root.resolve("broker-extension/target/poplockguard-broker-0.1.0-SNAPSHOT.jar");
+        Path plugin = jar != null && !jar.isEmpty() ? Paths.get(jar) : builtPluginJar(root.resolve("broker-extension/target"));
         return new DockerImages(root, plugin);
+    }
+
+    /**
+     * The plugin jar in broker-extension/target when -Dpoplockguard.pluginJar is not given (Maven passes it, from the
+     * build's finalName): the one poplockguard-broker-*.jar that is not a -tests, -sources or -javadoc jar.
+     */
+    static Path builtPluginJar(Path target) {
+        List<Path> jars = new ArrayList<>();
+        if (Files.isDirectory(target)) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(target, PLUGIN_JAR_GLOB)) {
+                for (Path p : s) {
+                    String n = p.getFileName().toString();
+                    if (Files.isRegularFile(p) && !n.endsWith("-tests.jar") && !n.endsWith("-sources.jar")
+                        && !n.endsWith("-javadoc.jar")) {
+                        jars.add(p);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (jars.size() != 1) {
+            throw new IllegalStateException((jars.isEmpty() ? "no plugin jar " : "several plugin jars " + jars + " ")
+                + "in " + target + " (" + PLUGIN_JAR_GLOB + "); build it (mvn -B -DskipTests package -pl broker-extension"
+                + (jars.isEmpty() ? "" : ", after mvn clean") + ") or set -Dpoplockguard.pluginJar");
+        }
+        return jars.get(0);
     }
 
     public static String guardedTag(RocketMqVersion v) {
@@ -89,7 +127,7 @@ public final class DockerImages {
         }
         String tag = guardedTag(v);
         String hash = sha256(pluginJar);
-        String inputs = sha256(repoFiles(OFFLINE_INPUTS) + repoFiles(GUARDED_INPUTS));
+        String inputs = sha256(offlineInputs() + repoFiles(GUARDED_INPUTS));
         if (hash.equals(DockerCli.imageLabel(tag, PLUGIN_HASH_LABEL)) && LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL))
             && inputs.equals(DockerCli.imageLabel(tag, INPUTS_LABEL))) {
             return tag;
@@ -97,9 +135,10 @@ public final class DockerImages {
         ensureOffline(v);
         Path ctx = Files.createTempDirectory("plg-image-");
         try {
-            Files.copy(pluginJar, ctx.resolve("poplockguard-broker.jar"));
-            Files.copy(repoRoot.resolve("docker/poplockguard-entrypoint.sh"), ctx.resolve("poplockguard-entrypoint.sh"));
-            Files.copy(repoRoot.resolve("docker/guard.conf"), ctx.resolve("guard.conf"));
+            // COPY keeps these modes: readable by the image's rocketmq user (the files stay root's)
+            readable(Files.copy(pluginJar, ctx.resolve("poplockguard-broker.jar")));
+            readable(Files.copy(repoRoot.resolve("docker/poplockguard-entrypoint.sh"), ctx.resolve("poplockguard-entrypoint.sh")));
+            readable(Files.copy(repoRoot.resolve("docker/guard.conf"), ctx.resolve("guard.conf")));
             LOG.info("building " + tag + " on " + offlineTag(v));
             DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/Dockerfile").toString(),
                 "--build-arg", "BASE_IMAGE=" + offlineTag(v), "--label", PLUGIN_HASH_LABEL + "=" + hash,
@@ -114,34 +153,35 @@ public final class DockerImages {
     /** The offline stand-in for apache/rocketmq:{@code v}. */
     public String ensureOffline(RocketMqVersion v) throws IOException, InterruptedException {
         String tag = offlineTag(v);
-        String inputs = sha256(repoFiles(OFFLINE_INPUTS));
+        String inputs = sha256(offlineInputs());
         if (LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL)) && inputs.equals(DockerCli.imageLabel(tag, INPUTS_LABEL))) {
             return tag;
         }
         ensureJreBase();
         Path ctx = Files.createTempDirectory("plg-image-");
         try {
-            Path home = Files.createDirectories(ctx.resolve("rocketmq"));
-            copyJars(ClasspathResolver.resolve("rocketmq-broker", v.broker()), Files.createDirectories(home.resolve("lib")));
-            copyJars(ClasspathResolver.resolve("rocketmq-namesrv", v.namesrv()),
-                Files.createDirectories(home.resolve("lib/namesrv")));
-            copyJars(ClasspathResolver.resolve("rocketmq-proxy", v.proxy()), Files.createDirectories(home.resolve("lib/proxy")));
-            Files.createDirectories(home.resolve("conf"));
-            Files.copy(repoRoot.resolve("docker/offline/broker.conf"), home.resolve("conf/broker.conf"));
-            Files.copy(repoRoot.resolve("docker/offline/rmq-proxy.json"), home.resolve("conf/rmq-proxy.json"));
+            // ROCKETMQ_HOME as in the official image; the Dockerfile gives it to the rocketmq user (COPY --chown)
+            Path home = directory(ctx.resolve("rocketmq"));
+            copyJars(ClasspathResolver.resolve("rocketmq-broker", v.broker()), directory(home.resolve("lib")));
+            copyJars(ClasspathResolver.resolve("rocketmq-namesrv", v.namesrv()), directory(home.resolve("lib/namesrv")));
+            copyJars(ClasspathResolver.resolve("rocketmq-proxy", v.proxy()), directory(home.resolve("lib/proxy")));
+            directory(home.resolve("conf"));
+            readable(Files.copy(repoRoot.resolve("docker/offline/broker.conf"), home.resolve("conf/broker.conf")));
+            readable(Files.copy(repoRoot.resolve("docker/offline/rmq-proxy.json"), home.resolve("conf/rmq-proxy.json")));
             // the stand-ins for the distribution's bin/ scripts (mqnamesrv, mqbroker, mqproxy, run*.sh), executable
-            Path bin = Files.createDirectories(home.resolve("bin"));
+            Path bin = directory(home.resolve("bin"));
             try (Stream<Path> scripts = Files.list(repoRoot.resolve("docker/offline/bin"))) {
                 for (Path script : (Iterable<Path>) scripts::iterator) {
                     Path to = bin.resolve(script.getFileName().toString());
                     Files.copy(script, to);
-                    to.toFile().setExecutable(true, false);
+                    Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
                 }
             }
             LOG.info("building " + tag + " from Maven Central jars (broker " + v.broker() + ", namesrv " + v.namesrv()
                 + ", proxy " + v.proxy() + (v.modulePinsLine() == null ? "" : "; " + v.modulePinsLine()) + ")");
             DockerCli.run(ctx, 10, "build", "-q", "-f", repoRoot.resolve("docker/offline/Dockerfile").toString(),
-                "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "--label", LAYOUT_LABEL + "=" + LAYOUT,
+                "--build-arg", "ROCKETMQ_VERSION=" + v.broker(), "--build-arg", "LOCAL_MODE_VERSIONS=" + localModeVersions(),
+                "--label", LAYOUT_LABEL + "=" + LAYOUT,
                 "--label", INPUTS_LABEL + "=" + inputs, "-t", tag, ".");
         } finally {
             delete(ctx);
@@ -149,9 +189,23 @@ public final class DockerImages {
         return tag;
     }
 
+    /**
+     * What an offline layer is built from: its base's script, its repository files, and the Local-mode versions of the
+     * list, which go into the image (runserver.sh names them when it refuses Local mode).
+     */
+    private String offlineInputs() throws IOException {
+        return repoFiles(BASE_INPUTS) + repoFiles(OFFLINE_INPUTS) + "local-mode " + localModeVersions() + "\n";
+    }
+
+    private static String localModeVersions() {
+        return String.join(" ", RocketMqVersion.localModeVersions());
+    }
+
     /** The imported base: a Java runtime and a shell, from this machine's JDK. */
     public void ensureJreBase() throws IOException, InterruptedException {
-        if (LAYOUT.equals(DockerCli.imageLabel(JRE_BASE, LAYOUT_LABEL))) {
+        String inputs = sha256(repoFiles(BASE_INPUTS));
+        if (LAYOUT.equals(DockerCli.imageLabel(JRE_BASE, LAYOUT_LABEL))
+            && inputs.equals(DockerCli.imageLabel(JRE_BASE, INPUTS_LABEL))) {
             return;
         }
         Path tar = Files.createTempFile("plg-rootfs-", ".tar");
@@ -165,7 +219,7 @@ public final class DockerImages {
             }
             DockerCli.run(null, 10, "import", "--change", "ENV JAVA_HOME=/opt/java/openjdk",
                 "--change", "ENV PATH=/opt/java/openjdk/bin:/bin", "--change", "LABEL " + LAYOUT_LABEL + "=" + LAYOUT,
-                tar.toString(), JRE_BASE);
+                "--change", "LABEL " + INPUTS_LABEL + "=" + inputs, tar.toString(), JRE_BASE);
         } finally {
             Files.deleteIfExists(tar);
         }
@@ -183,8 +237,18 @@ public final class DockerImages {
     private static void copyJars(String classpath, Path dir) throws IOException {
         for (String e : classpath.split(File.pathSeparator)) {
             Path jar = Paths.get(e);
-            Files.copy(jar, dir.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            readable(Files.copy(jar, dir.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING));
         }
+    }
+
+    /** rw-r--r--: COPY keeps a context file's mode, so it is readable in the image whatever umask this process has. */
+    private static Path readable(Path file) throws IOException {
+        return Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    /** A context directory, rwxr-xr-x. */
+    private static Path directory(Path dir) throws IOException {
+        return Files.setPosixFilePermissions(Files.createDirectories(dir), PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     static String sha256(Path file) throws IOException {

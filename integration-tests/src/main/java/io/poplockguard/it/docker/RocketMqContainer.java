@@ -16,8 +16,10 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * One RocketMQ role (name server, broker or proxy) in a container of a PopLockGuard image, on the host's network
  * (these machines allow loopback traffic only, so no bridge network and no port mapping). Its working directory on the
- * host is mounted at {@link #HOME}: configuration in, store, logs and the lock trace out. The container's output goes
- * to {@code <home>/<name>.out} as it comes, so it survives the container and can be shown when something fails.
+ * host is mounted at {@link #HOME}: configuration in, store, logs and the lock trace out, written by the image's
+ * unprivileged user (rocketmq, uid 3000), so the directory must be writable by it ({@link ContainerCluster} creates it
+ * so). The container's output goes to {@code <home>/<name>.out} as it comes, so it survives the container and can be
+ * shown when something fails.
  */
 public final class RocketMqContainer extends GenericContainer<RocketMqContainer> {
     /** Where the host directory of the role is mounted. */
