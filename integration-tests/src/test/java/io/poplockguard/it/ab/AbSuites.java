@@ -50,8 +50,11 @@ public final class AbSuites {
      * counts).
      */
     public static void assertFifoAckWaitParked(AbResult r) {
-        assertTrue(r.stock.ackWaiterCpuShare >= 0.5, "stock spins the ack thread: " + r.stock.ackWaiterThreadName + " "
-            + r.stock.ackWaiterCpuShare);
+        // A spin takes a whole core only when it gets one: on a busy 2-core machine (a Local-mode proxy's JVM, other
+        // suites) stock was seen at 29-86 %. The promise is the guarded figure; stock must stand well above it.
+        assertTrue(r.stock.ackWaiterCpuShare >= Math.max(0.1, 10 * r.guarded.ackWaiterCpuShare),
+            "stock spins the ack thread: " + r.stock.ackWaiterThreadName + " " + r.stock.ackWaiterCpuShare
+                + " (guarded " + r.guarded.ackWaiterCpuShare + ")");
         assertTrue(r.guarded.ackWaiterCpuShare >= 0 && r.guarded.ackWaiterCpuShare <= 0.02,
             "guarded waiter parks: " + r.guarded.ackWaiterThreadName + " " + r.guarded.ackWaiterCpuShare);
         assertTrue(r.guarded.ackFailures >= 1, "guarded answers the waiting ack at the deadline (the client retries)");
