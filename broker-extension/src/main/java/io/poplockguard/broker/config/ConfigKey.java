@@ -12,7 +12,8 @@ public enum ConfigKey {
     STRICT("popLockGuardStrict", Kind.BOOLEAN, "false", 0, 0,
         "refuse to start when the broker's shape is not what the guard expects, instead of running stock"),
     UNOWNED_LEASE_MS("popLockGuardUnownedLeaseMs", Kind.LONG, "30000", 1_000, 3_600_000,
-        "a lock taken outside every request (buffer-merge thread, Local-mode proxy) is reclaimed after this"),
+        "a lock taken outside every request (the buffer-merge thread, the RocksDB pop path's cache thread) is"
+            + " reclaimed after this"),
     READ_BOUND_MS("popLockGuardReadBoundMs", Kind.LONG, "30000", 100, 3_600_000,
         "a lock handed to a store read that never completes is reclaimed after this, or sooner once the pop's client stopped waiting"),
     // 1 s: answered well inside the gRPC clients' default 3 s request timeout (proxy hop included), and a burst of

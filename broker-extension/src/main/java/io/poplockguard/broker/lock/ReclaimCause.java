@@ -4,7 +4,10 @@ package io.poplockguard.broker.lock;
 public enum ReclaimCause {
     /** The segment that took the lock ended without releasing it (e.g. the 5.2.0-5.3.0 isPopShouldStop return). */
     SEGMENT_END("segmentEnd"),
-    /** A lease taken outside every segment (buffer-merge thread, Local-mode proxy) outlived popLockGuardUnownedLeaseMs. */
+    /**
+     * A lease taken outside every segment (the buffer-merge thread, PopConsumerCache's thread) outlived
+     * popLockGuardUnownedLeaseMs.
+     */
     UNOWNED_BOUND("unownedBound"),
     /**
      * A store read the lease was bound to did not complete within popLockGuardReadBoundMs (or before its pop's client

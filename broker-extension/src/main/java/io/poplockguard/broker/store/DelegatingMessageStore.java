@@ -15,7 +15,7 @@ import org.apache.rocketmq.store.transaction.TransMessageRocksDBStore;
 
 /**
  * A store plugin base that forwards the {@code MessageStore} methods the broker's {@code AbstractPluginMessageStore}
- * leaves abstract (they differ by version: 5.2.0-5.3.3 miss one, 5.4.0-5.5.0 miss seven), so no broker version hits
+ * leaves abstract (they differ by version: 5.2.0-5.3.3 miss one, 5.4.0-5.5.1 miss seven), so no broker version hits
  * {@code AbstractMethodError}. Methods of types an older broker lacks are never called there, and the JVM resolves
  * those types lazily, so one jar runs on every version (proven by the version tests).
  */
