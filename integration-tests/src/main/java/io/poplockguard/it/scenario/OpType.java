@@ -42,12 +42,14 @@ public enum OpType {
     CRASH("group:s"),
     /**
      * consumers concurrent consumers of the group pop (all queues, every broker in turn; orderly pops with orderly)
-     * for durationMs; each acks ackPercent of what it gets (the rest are left to the broker's revive, as a crashed
-     * consumer's would be). With background, the consumers run while the next ops do (awaitBackground, or the end of
-     * the run, waits for them), so several groups can consume at once and producers can send meanwhile.
+     * for durationMs, each pop long-polling pollMs (default 500); each acks ackPercent of what it gets (the rest are
+     * left to the broker's revive, as a crashed consumer's would be). With background, the consumers run while the
+     * next ops do (awaitBackground, or the end of the run, waits for them), so several groups can consume at once and
+     * producers can send meanwhile. A pop refused with NO_PERMISSION (the group's consumeEnable off) is counted
+     * (RunResult.refusedPops, not as unanswered) and the consumer pops again 50 ms later.
      */
     CONSUME("topic:s", "group:s", "consumers:i", "durationMs:i", "ackPercent:i?", "invisibleMs:i?", "orderly:b?",
-        "background:b?"),
+        "background:b?", "pollMs:i?"),
     /**
      * Pops and acks (every broker in turn, unless broker is given) until the group has received expect messages in
      * all (default: everything produced so far), or limitMs passed; the wait for the first delivery is the stall.

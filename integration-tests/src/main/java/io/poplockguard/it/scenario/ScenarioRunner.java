@@ -582,7 +582,7 @@ public final class ScenarioRunner implements AutoCloseable {
                     while (System.currentTimeMillis() < until) {
                         int b = turn++ % cluster.brokerCount();
                         List<MessageExt> mine = new ArrayList<>();
-                        pop(op, b, 500, -1, mine);
+                        pop(op, b, op.integer("pollMs", 500), -1, mine);
                         List<MessageExt> toAck = new ArrayList<>();
                         for (MessageExt m : mine) {
                             if (rnd.nextInt(100) < ackPercent) {

@@ -73,13 +73,16 @@ class ScenarioFileTest {
             "{\"op\":\"createGroup\",\"group\":\"g\",\"consumeEnable\":false}",
             "{\"op\":\"flapConsumeEnable\",\"group\":\"g\",\"periodMs\":300,\"durationMs\":6000}",
             "{\"op\":\"flapConsumeEnable\",\"group\":\"g\",\"periodMs\":400,\"durationMs\":4000,"
-                + "\"background\":true}"));
+                + "\"background\":true}",
+            "{\"op\":\"consume\",\"topic\":\"t\",\"group\":\"g\",\"consumers\":8,\"durationMs\":1000,"
+                + "\"pollMs\":50}"));
         assertEquals(OpType.CREATE_GROUP, ops.get(0).type());
         assertTrue(ops.get(0).fields().containsKey("consumeEnable") && !ops.get(0).bool("consumeEnable"));
         assertEquals(OpType.FLAP_CONSUME_ENABLE, ops.get(1).type());
         assertEquals("flapConsumeEnable", OpType.FLAP_CONSUME_ENABLE.wireName());
         assertEquals(300, ops.get(1).integer("periodMs", 0));
         assertTrue(!ops.get(1).bool("background") && ops.get(2).bool("background"));
+        assertEquals(50, ops.get(3).integer("pollMs", 500));
         // what the runner records replays as the same op
         Op back = ScenarioFile.parse(List.of(ScenarioFile.line(ops.get(2), 1500))).get(0);
         assertEquals(OpType.FLAP_CONSUME_ENABLE, back.type());
