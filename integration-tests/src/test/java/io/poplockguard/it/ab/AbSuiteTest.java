@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.cluster.ClusterSpec.ProxyMode;
-import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.process.ProcessCluster;
 import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.ScenarioFile;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.cluster.ClusterSpec;
-import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.process.ProcessCluster;
 import io.poplockguard.it.scenario.RunResult;
 import java.util.List;
 import org.junit.jupiter.api.Timeout;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.cluster.RocketMqVersion;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

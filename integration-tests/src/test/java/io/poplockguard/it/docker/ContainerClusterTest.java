@@ -11,7 +11,7 @@ import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.cluster.RocketMqVersion;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.util.Set;
 import java.util.TreeSet;

@@ -10,6 +10,7 @@ import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.config.ConfigKey;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -10,6 +10,7 @@ import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.processor.GuardedEntry;
+import io.poplockguard.it.client.PopTestClient;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.ReclaimCause;
+import io.poplockguard.it.client.PopTestClient;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -11,6 +11,7 @@ import io.poplockguard.broker.lock.ReclaimCause;
 import io.poplockguard.broker.processor.GuardedAckMessageProcessor;
 import io.poplockguard.broker.processor.GuardedChangeInvisibleTimeProcessor;
 import io.poplockguard.broker.processor.GuardedPopMessageProcessor;
+import io.poplockguard.it.client.PopTestClient;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.concurrent.CompletableFuture;

@@ -3,6 +3,7 @@ package io.poplockguard.it.inprocess;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.check.TraceExclusionChecker;
+import io.poplockguard.it.client.PopTestClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

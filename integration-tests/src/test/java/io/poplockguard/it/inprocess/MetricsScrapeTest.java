@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

@@ -1,11 +1,12 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.it.check.LockTableProbe;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
+import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.OpType;
 import io.poplockguard.it.scenario.RunResult;

@@ -1,4 +1,4 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
+import io.poplockguard.it.cluster.ClusterSpec;
+import io.poplockguard.it.cluster.LoopbackPorts;
+import io.poplockguard.it.cluster.RocketMqVersion;
+import io.poplockguard.it.cluster.ThreadCpu;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.OpType;
 import io.poplockguard.it.scenario.RunResult;
@@ -48,7 +52,7 @@ class ProcessClusterTest {
             c.killBroker(0);
             assertFalse(LoopbackPorts.open(Integer.parseInt(c.brokerAddr(0).split(":")[1])), "killed");
             // the killed broker's self-signed TLS files stay in its own temp dir (deleted with the cluster), not /tmp
-            try (Stream<Path> tmp = Files.list(c.home("broker-0").resolve("tmp"))) {
+            try (Stream<Path> tmp = Files.list(c.brokerHome(0).resolve("tmp"))) {
                 assertTrue(tmp.anyMatch(f -> f.getFileName().toString().startsWith("keyutil_")),
                     "netty's certificate files are written to the process temp dir");
             }
