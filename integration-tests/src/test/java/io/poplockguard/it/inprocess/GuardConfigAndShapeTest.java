@@ -22,10 +22,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Configuration (at start and live, through the broker's own admin requests), shape checks and the admin request. */
+@Tag("inprocess")
 class GuardConfigAndShapeTest {
     static final String TOPIC = "cfg-topic";
     static final String GROUP = "cfg-group";

@@ -23,6 +23,7 @@ import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.header.ChangeInvisibleTimeResponseHeader;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * through the BrokerController's getters: those calls are segments too. {@link LocalModeCaller} makes the calls
  * exactly that way on a real in-process broker.
  */
+@Tag("inprocess")
 class LocalModeDirectCallsTest {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 

@@ -14,6 +14,7 @@ import io.poplockguard.it.scenario.ScenarioRunner;
 import java.util.List;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * store, and with {@code tieredStorageLevel=FORCE} pops are served from the tiered files (once RocketMQ's dispatcher,
  * which runs every 20 s, has copied and committed them), asynchronously, on the tiered store's fetch threads.
  */
+@Tag("process")
 class TieredStoreClusterTest {
 
     @Test
