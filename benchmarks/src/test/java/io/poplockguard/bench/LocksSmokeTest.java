@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -11,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Milliseconds-fast check that what the benchmarks measure is what they claim: the stock manager works without a
  * broker (the null outer instance), and both tables lock exclusively, unlock, and keep idle entries on a sweep.
  */
+@Tag("unit")
 class LocksSmokeTest {
     @ParameterizedTest
     @ValueSource(strings = {"stock", "guarded"})

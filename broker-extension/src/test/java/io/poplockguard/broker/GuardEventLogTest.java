@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.rocketmq.common.constant.LoggerName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The guard's log lines are limited to one per key and kind per minute, on a clock moved by hand. */
+@Tag("unit")
 class GuardEventLogTest {
     private final AtomicLong now = new AtomicLong(TimeUnit.HOURS.toNanos(1));
     private final GuardEventLog log = new GuardEventLog(now::get);

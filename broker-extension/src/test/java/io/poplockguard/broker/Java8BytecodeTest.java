@@ -12,9 +12,11 @@ import java.nio.file.Paths;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Many brokers run on JDK 8: every class of the shipped jar must be class-file version 52. */
+@Tag("unit")
 class Java8BytecodeTest {
     @Test
     void everyShippedClassIsJava8() throws IOException {

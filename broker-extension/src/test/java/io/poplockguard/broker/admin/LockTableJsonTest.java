@@ -7,9 +7,11 @@ import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.lock.LockTableFixture;
 import io.poplockguard.broker.lock.Segment;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The lock-table response body, checked character for character on a frozen clock. */
+@Tag("unit")
 class LockTableJsonTest {
     /** Every counter (LockStats.counters, in its order) at zero but the ones a test sets. */
     private static String counters(int acquired, int released) {

@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.apache.rocketmq.common.MixAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Validation through the broker's own bean machinery (MixAll.properties2Object / object2Properties). */
+@Tag("unit")
 class PopLockGuardConfigTest {
 
     private static PopLockGuardConfig load(String... kv) {

@@ -9,9 +9,11 @@ import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.lock.LockTableFixture;
 import io.poplockguard.broker.lock.ReclaimCause;
 import io.poplockguard.broker.lock.Segment;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The consumer lock of the RocksDB pop path on the guard's table, on a frozen clock. */
+@Tag("unit")
 class GuardedPopConsumerLockServiceTest {
     private static final long TIMEOUT_MS = 120_000;
     private final LockTableFixture fx = new LockTableFixture();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * interleaving spelled out). Races that need a pause inside one atomic-looking step (the lost wake, the sweep's
  * stale snapshot) are explored exhaustively by LockTableModelCheckTest; the stage CAS they rely on is pinned here.
  */
+@Tag("unit")
 class LockTableReviewTest {
     private static final String KEY = "t@g@0";
 

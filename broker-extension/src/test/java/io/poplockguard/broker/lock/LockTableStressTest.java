@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
  * entry on every pass (idle age 0) so re-acquisition races the sweep constantly. Two independent checks: the table's
  * own event stream (ExclusionChecker) and the threads' critical sections (an occupancy CAS per key).
  */
+@Tag("unit")
 class LockTableStressTest {
     private static final int THREADS = 8;
     private static final int KEYS = 4;

@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The segment invariant and the bounds, each on a frozen clock. */
+@Tag("unit")
 class LockTableTest {
     private static final String KEY = "t@g@0";
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * and park instead of doing it (a park moves the clock by its full bound, unless the thread was unparked). Only
  * {@link #aRealWaiterParksAndTheReleaseUnparksIt} uses real threads.
  */
+@Tag("unit")
 class WaiterBackoffTest {
     private static final String KEY = "t@g@0";
     private static final String OTHER_KEY = "t@g@1";

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class PopWakerTest {
     private final List<String> woken = new ArrayList<>();
     private final PopWaker waker = new PopWaker((topic, queueId, group) -> woken.add(topic + "/" + queueId + "/" + group),

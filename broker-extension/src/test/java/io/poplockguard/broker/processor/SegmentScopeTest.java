@@ -25,9 +25,11 @@ import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.header.ChangeInvisibleTimeResponseHeader;
 import org.apache.rocketmq.remoting.protocol.header.PopMessageResponseHeader;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** One entry into the pop path as one segment of the lock table, on a frozen clock. */
+@Tag("unit")
 class SegmentScopeTest {
     private static final String KEY = LockKey.queue("t", "g", 0);
 

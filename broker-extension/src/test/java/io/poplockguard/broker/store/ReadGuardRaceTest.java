@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.rocketmq.store.GetMessageResult;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * future the read returns (checkpoint and delivery, then {@code whenComplete(unLock)}), attached - as the stock code
  * does - only after the read call has returned.
  */
+@Tag("unit")
 class ReadGuardRaceTest {
     private static final String TOPIC = "t";
     private static final String GROUP = "g";

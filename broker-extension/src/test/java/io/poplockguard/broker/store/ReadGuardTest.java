@@ -18,6 +18,7 @@ import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.store.GetMessageResult;
 import org.apache.rocketmq.store.GetMessageStatus;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * (the classic pop code handles it) and an empty result at the offset asked for under a consumer lock (the RocksDB
  * pop path dereferences it). The asynchronous hand-over is replayed in {@link ReadGuardRaceTest}.
  */
+@Tag("unit")
 class ReadGuardTest {
     private static final String TOPIC = "t";
     private static final String GROUP = "g";

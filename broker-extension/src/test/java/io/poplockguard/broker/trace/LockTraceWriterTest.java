@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.rocketmq.common.constant.LoggerName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the writer listens to works on as before. Failures are injected through the writer's Sink and Formatter; the tests
  * wait on the writer thread itself (join) or on close(), never on time.
  */
+@Tag("unit")
 class LockTraceWriterTest {
     private static final File FILE = new File("/plg-test/lock-trace.jsonl");
     private static final LockTableSettings GUARD_ON = new LockTableSettings() {

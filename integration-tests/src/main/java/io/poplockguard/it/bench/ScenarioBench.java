@@ -2,11 +2,11 @@ package io.poplockguard.it.bench;
 
 import io.poplockguard.it.ab.AbResult;
 import io.poplockguard.it.ab.AbRunner;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.ClusterSpec;
-import io.poplockguard.it.cluster.ProcessCluster;
 import io.poplockguard.it.inprocess.InProcessBroker;
 import io.poplockguard.it.inprocess.LockWaitProbe;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.process.ProcessCluster;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.RunResult;
 import io.poplockguard.it.scenario.ScenarioFile;

@@ -1,7 +1,7 @@
 package io.poplockguard.it.check;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 

@@ -2,6 +2,7 @@ package io.poplockguard.it.cluster;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +114,18 @@ public final class ClasspathResolver {
             return sb.toString();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The jar or classes directory a class was loaded from (the plugin jar, the harness classes), to put it on a
+     * broker's classpath: a process broker's -cp, or a container's extra classpath.
+     */
+    public static String jarOrDirectoryOf(Class<?> c) {
+        try {
+            return Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate " + c.getName(), e);
         }
     }
 }

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * A running RocketMQ cluster for one test: a name server and brokers, stock or guarded, all on 127.0.0.1. Backends:
- * separate JVM processes ({@link ProcessCluster}) or containers; scenarios only see this interface.
+ * separate JVM processes ({@code io.poplockguard.it.process.ProcessCluster}) or containers
+ * ({@code io.poplockguard.it.docker.ContainerCluster}); scenarios only see this interface.
  */
 public interface Cluster extends AutoCloseable {
     ClusterSpec spec();

@@ -4,7 +4,7 @@ import io.poplockguard.it.ab.AbChart;
 import io.poplockguard.it.ab.AbResult;
 import io.poplockguard.it.ab.AbRunner;
 import io.poplockguard.it.cluster.ClusterSpec;
-import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.process.ProcessCluster;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.RunResult;
 import io.poplockguard.it.scenario.ScenarioFile;

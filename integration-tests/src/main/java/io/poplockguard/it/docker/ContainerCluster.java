@@ -4,10 +4,9 @@ import io.poplockguard.it.cluster.ClasspathResolver;
 import io.poplockguard.it.cluster.Cluster;
 import io.poplockguard.it.cluster.ClusterConfigs;
 import io.poplockguard.it.cluster.ClusterSpec;
-import io.poplockguard.it.cluster.JvmProcess;
 import io.poplockguard.it.cluster.LoopbackCluster;
 import io.poplockguard.it.cluster.LoopbackPorts;
-import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.cluster.ProcCpu;
 import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.IOException;
@@ -162,7 +161,7 @@ public final class ContainerCluster extends LoopbackCluster {
             c.withRole("broker", "512m", "-c", conf).readyWhen("boot success", START_TIMEOUT, brokerPorts.get(i));
         }
         if (spec.faultStore()) {
-            c.withExtraClasspath(Paths.get(ProcessCluster.codeSource(FaultInjectingStore.class)));
+            c.withExtraClasspath(Paths.get(ClasspathResolver.jarOrDirectoryOf(FaultInjectingStore.class)));
         }
         return c;
     }
@@ -206,7 +205,7 @@ public final class ContainerCluster extends LoopbackCluster {
 
     @Override
     public double brokerCpuSeconds(int i) {
-        return JvmProcess.cpuSecondsOf(brokers.get(i).hostPid());
+        return ProcCpu.cpuSecondsOf(brokers.get(i).hostPid());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.poplockguard.it.inprocess;
 
 import io.poplockguard.broker.lock.LockKey;
+import io.poplockguard.it.client.PopTestClient;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;

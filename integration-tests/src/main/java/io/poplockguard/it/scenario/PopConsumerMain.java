@@ -1,6 +1,6 @@
 package io.poplockguard.it.scenario;
 
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,8 @@
 package io.poplockguard.it.scenario;
 
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.Cluster;
 import io.poplockguard.it.cluster.ThreadCpu;
-import io.poplockguard.it.inprocess.PopTestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

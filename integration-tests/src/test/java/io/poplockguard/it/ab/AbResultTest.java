@@ -3,9 +3,11 @@ package io.poplockguard.it.ab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** How the A/B table states recoveries. */
+@Tag("unit")
 class AbResultTest {
 
     @Test

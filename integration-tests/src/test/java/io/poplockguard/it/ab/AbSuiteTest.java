@@ -10,10 +10,10 @@ import static io.poplockguard.it.ab.AbSuites.scenario;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.cluster.ClusterSpec.ProxyMode;
-import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.cluster.RocketMqVersion;
+import io.poplockguard.it.process.ProcessCluster;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.ScenarioFile;
 import java.nio.file.Files;
@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The A/B suites on real process clusters: each scenario file runs on a stock and a guarded cluster of one version
  * side by side, and each claim is a difference measured in that run. Tables go to stdout and target/ab-results/.
  */
+@Tag("process")
 class AbSuiteTest {
     private final AbRunner runner = new AbRunner(ProcessCluster.backend());
 

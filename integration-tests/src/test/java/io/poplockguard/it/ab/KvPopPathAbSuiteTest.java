@@ -10,9 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.cluster.ClusterSpec;
-import io.poplockguard.it.cluster.ProcessCluster;
+import io.poplockguard.it.process.ProcessCluster;
 import io.poplockguard.it.scenario.RunResult;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * exclusion checker covers them. Each suite runs on 5.5.0 and 5.5.1 (the newest broker); tables go to
  * target/ab-results/ as {@code kv-<scenario>-<version>.md}.
  */
+@Tag("process")
 class KvPopPathAbSuiteTest {
     /** The broker.conf lines of the RocksDB pop path (Enable alone makes a 5.5.0 broker NPE on every pop). */
     static final String[] KV_CONF = {"popConsumerKVServiceInit=true", "popConsumerKVServiceEnable=true"};

@@ -8,10 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The trace checker on hand-written traces: overlapping leases are violations; reclaims are tallied, not flagged. */
+@Tag("unit")
 class TraceExclusionCheckerTest {
     @TempDir
     Path dir;

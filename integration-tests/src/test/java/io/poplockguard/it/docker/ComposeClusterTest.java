@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.cluster.RocketMqVersion;
-import io.poplockguard.it.inprocess.PopTestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.message.Message;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Local-mode proxy, both started with the official image's commands); a 5.x gRPC client pops through the proxy,
  * scripts/docker-cluster down removes it all.
  */
+@Tag("container")
 class ComposeClusterTest {
     private static final Path SCRIPT = Paths.get(System.getProperty("poplockguard.repoRoot", ".."), "scripts",
         "docker-cluster");

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.model.Container;
 import io.poplockguard.broker.admin.LockTableProcessor;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.cluster.RocketMqVersion;
-import io.poplockguard.it.inprocess.PopTestClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -25,6 +25,7 @@ import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.testcontainers.DockerClientFactory;
@@ -34,6 +35,7 @@ import org.testcontainers.DockerClientFactory;
  * nothing behind; in Local mode the image's official commands (sh mqnamesrv, sh mqbroker --enable-proxy) serve a
  * gRPC consumer through the broker's own proxy.
  */
+@Tag("container")
 class ContainerClusterTest {
 
     @Test

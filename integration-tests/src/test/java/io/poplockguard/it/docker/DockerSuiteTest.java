@@ -8,6 +8,7 @@ import static io.poplockguard.it.ab.AbSuites.scenario;
 import io.poplockguard.it.ab.AbResult;
 import io.poplockguard.it.ab.AbRunner;
 import io.poplockguard.it.cluster.ClusterSpec;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * brokers in containers of the offline images. Needs a Docker engine (scripts/test starts one); without it the suite
  * fails with a message that says so - it is never skipped.
  */
+@Tag("container")
 class DockerSuiteTest {
     private final AbRunner runner = new AbRunner(ContainerCluster.backend());
 

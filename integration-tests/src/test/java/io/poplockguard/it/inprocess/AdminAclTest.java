@@ -16,6 +16,7 @@ import org.apache.rocketmq.auth.authorization.model.Acl;
 import org.apache.rocketmq.auth.authorization.model.Environment;
 import org.apache.rocketmq.auth.authorization.model.Resource;
 import org.apache.rocketmq.common.action.Action;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * needs Get on the cluster, a forced release an admin (SUPER) account; unsigned and badly signed requests are refused.
  * With ACL off, the same requests need no account (PopLockCliTest).
  */
+@Tag("inprocess")
 class AdminAclTest {
     private static final String KEY = "acl-topic@acl-group@0";
 

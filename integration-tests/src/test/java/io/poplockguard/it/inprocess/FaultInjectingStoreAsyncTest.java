@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.util.Set;
 import java.util.TreeSet;
@@ -13,6 +14,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.store.GetMessageResult;
 import org.apache.rocketmq.store.GetMessageStatus;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * The fault store's async read mode on a real (stock) broker: every read of the fault topic completes on one of the
  * store's own threads after 0..faultStoreAsyncMaxMs, with what the store below reads; bad values name key and value.
  */
+@Tag("inprocess")
 class FaultInjectingStoreAsyncTest {
     static final String TOPIC = "async-fault-topic";
     static final String GROUP = "async-fault-group";

@@ -10,6 +10,7 @@ import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.config.ConfigKey;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,10 +22,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Configuration (at start and live, through the broker's own admin requests), shape checks and the admin request. */
+@Tag("inprocess")
 class GuardConfigAndShapeTest {
     static final String TOPIC = "cfg-topic";
     static final String GROUP = "cfg-group";

@@ -10,6 +10,7 @@ import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.processor.GuardedEntry;
+import io.poplockguard.it.client.PopTestClient;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ import org.apache.rocketmq.remoting.RemotingServer;
 import org.apache.rocketmq.remoting.netty.NettyRequestProcessor;
 import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * popLockGuardStrict=true the start fails naming the step. If an undo fails too, the log says PARTIALLY installed and
  * which parts are in place, never stock.
  */
+@Tag("inprocess")
 class InstallRollbackTest {
     private static final String GUARD = "messageStorePlugIn=" + InProcessBroker.GUARD;
     private static final int[] GUARDED_CODES = {RequestCode.POP_MESSAGE, RequestCode.ACK_MESSAGE,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.ReclaimCause;
+import io.poplockguard.it.client.PopTestClient;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.header.PopMessageRequestHeader;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * orderly acks and change-invisible-time take PopConsumerLockService's one lock per group and topic, which the guard
  * replaces with its own lock table. Stock and guarded brokers side by side, same steps.
  */
+@Tag("inprocess")
 class KvPopPathTest {
     static final String TOPIC = "kv-topic";
     static final String GROUP = "kv-group";

@@ -11,6 +11,7 @@ import io.poplockguard.broker.lock.ReclaimCause;
 import io.poplockguard.broker.processor.GuardedAckMessageProcessor;
 import io.poplockguard.broker.processor.GuardedChangeInvisibleTimeProcessor;
 import io.poplockguard.broker.processor.GuardedPopMessageProcessor;
+import io.poplockguard.it.client.PopTestClient;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.header.ChangeInvisibleTimeResponseHeader;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * through the BrokerController's getters: those calls are segments too. {@link LocalModeCaller} makes the calls
  * exactly that way on a real in-process broker.
  */
+@Tag("inprocess")
 class LocalModeDirectCallsTest {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 

@@ -3,12 +3,14 @@ package io.poplockguard.it.inprocess;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.it.check.TraceExclusionChecker;
+import io.poplockguard.it.client.PopTestClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * popLockGuardTraceFile on a real broker under concurrent pops: every line parses, and replaying acquire / release /
  * reclaim in seq order shows at most one live lease per key and none left at quiescence.
  */
+@Tag("inprocess")
 class LockTraceTest {
     @Test
     @Timeout(90)

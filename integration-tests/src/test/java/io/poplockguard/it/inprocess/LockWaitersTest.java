@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.poplockguard.it.client.PopTestClient;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -15,6 +16,7 @@ import org.apache.rocketmq.client.consumer.PopStatus;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * a pop parked in long polling (stock: woken only by its poll timeout). The test holds the lock itself through the
  * broker's own lock manager, as a leaked lock would.
  */
+@Tag("inprocess")
 class LockWaitersTest {
     static final String GROUP = LockWaitProbe.GROUP;
     static final String KEY = LockWaitProbe.KEY;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.client.consumer.PopStatus;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * Prometheus endpoint (metricsExporterType=PROM) after real pops, a contended lock, a stray unlock, a forced release
  * and an orderly ack parked behind a held lock.
  */
+@Tag("inprocess")
 class MetricsScrapeTest {
     private static final String TOPIC = "metrics-topic";
     private static final String GROUP = "metrics-group";

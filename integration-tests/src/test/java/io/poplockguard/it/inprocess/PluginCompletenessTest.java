@@ -11,6 +11,7 @@ import java.util.StringJoiner;
 import java.util.TreeSet;
 import org.apache.rocketmq.store.MessageStore;
 import org.apache.rocketmq.store.plugin.AbstractPluginMessageStore;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * (which ones differs by version) is forwarded by the plugin's DelegatingMessageStore, and the classpath is the
  * version this module claims to test.
  */
+@Tag("inprocess")
 class PluginCompletenessTest {
 
     @Test

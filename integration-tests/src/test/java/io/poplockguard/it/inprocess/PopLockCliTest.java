@@ -6,15 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.poplockguard.cli.PopLock;
+import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.rocketmq.broker.processor.PopMessageProcessor;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** scripts/poplock against a real broker: every command, --json, forced release off and on, and each user error. */
+@Tag("inprocess")
 class PopLockCliTest {
     private static final String KEY = "cli-topic@cli-group@3";
 

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.lock.ReclaimCause;
+import io.poplockguard.it.client.PopTestClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.client.consumer.PopStatus;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
  * the queue on 5.2.0-5.3.0, and the group gets nothing from that queue until the once-a-minute sweep. Pop until
  * throttled, ack everything, produce more: how long until the new messages arrive?
  */
+@Tag("inprocess")
 class SeedScenarioTest {
     static final String TOPIC = "seed-topic";
     static final String GROUP = "seed-group";

@@ -4,13 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.poplockguard.broker.lock.ReclaimCause;
 import io.poplockguard.broker.lock.LockView;
+import io.poplockguard.broker.lock.ReclaimCause;
+import io.poplockguard.it.client.PopTestClient;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.client.consumer.PopStatus;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * until the sweep. Leak 3: a read that never completes holds the lock. The faults come from a real store plugin
  * listed after the guard, switched on live with updateBrokerConfig.
  */
+@Tag("inprocess")
 class StoreReadFaultTest {
     static final String TOPIC = "fault-topic";
     static final String GROUP = "fault-group";

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** How deliveries count: duplicates per consumer group, order per consumer group and message group. */
+@Tag("unit")
 class RunResultTest {
 
     @Test

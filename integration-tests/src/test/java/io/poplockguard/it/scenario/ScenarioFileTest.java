@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The scenario file format: shipped files parse; bad input fails before anything runs, naming line and field. */
+@Tag("unit")
 class ScenarioFileTest {
 
     @Test

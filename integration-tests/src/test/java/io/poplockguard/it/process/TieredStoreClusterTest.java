@@ -1,11 +1,12 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.it.check.LockTableProbe;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
+import io.poplockguard.it.cluster.ClusterSpec;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.OpType;
 import io.poplockguard.it.scenario.RunResult;
@@ -13,6 +14,7 @@ import io.poplockguard.it.scenario.ScenarioRunner;
 import java.util.List;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * store, and with {@code tieredStorageLevel=FORCE} pops are served from the tiered files (once RocketMQ's dispatcher,
  * which runs every 20 s, has copied and committed them), asynchronously, on the tiered store's fetch threads.
  */
+@Tag("process")
 class TieredStoreClusterTest {
 
     @Test

@@ -1,5 +1,8 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
+import io.poplockguard.it.cluster.ClasspathResolver;
+import io.poplockguard.it.cluster.ClusterConfigs;
+import io.poplockguard.it.cluster.LoopbackPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +43,7 @@ final class LocalBroker implements BrokerLaunch {
         while (remoting == grpc) {
             remoting = portApartFrom(brokerPort);
         }
-        Path proxyConf = LoopbackCluster.write(home.resolve("rmq-proxy.json"),
+        Path proxyConf = Files.writeString(home.resolve("rmq-proxy.json"),
             ClusterConfigs.localProxyJson(namesrvPort, grpc, remoting));
         aclHome(home);
         // a broker and a proxy in one heap: more than a broker alone gets

@@ -1,10 +1,12 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
+import io.poplockguard.it.cluster.ClasspathResolver;
+import io.poplockguard.it.cluster.LoopbackPorts;
+import io.poplockguard.it.cluster.ProcCpu;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -12,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -21,9 +22,6 @@ import java.util.concurrent.TimeUnit;
  * is stopped by PID when the cluster closes, and by a shutdown hook if the test JVM ends first.
  */
 public final class JvmProcess {
-    /** Clock ticks per second in /proc stat files (USER_HZ, 100 on Linux). */
-    public static final double TICKS_PER_SECOND = 100.0;
-
     private static final Set<JvmProcess> RUNNING = ConcurrentHashMap.newKeySet();
 
     static {
@@ -183,59 +181,12 @@ public final class JvmProcess {
 
     /** User plus system CPU seconds of the process so far (Linux /proc; -1 where unavailable). */
     public double cpuSeconds() {
-        return cpuSecondsOf(pid());
+        return ProcCpu.cpuSecondsOf(pid());
     }
 
-    /** User plus system CPU seconds of any process on this machine, by PID (Linux /proc; -1 where unavailable). */
-    public static double cpuSecondsOf(long pid) {
-        try {
-            return statTicks(read(Paths.get("/proc", Long.toString(pid), "stat"))) / TICKS_PER_SECOND;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    /** CPU ticks (user + system) of each thread of this process so far, keyed "tid:name"; see {@link #threadCpuTicksOf}. */
+    /** CPU ticks (user + system) of each thread of this process so far, keyed "tid:name"; see {@link ProcCpu#threadCpuTicksOf}. */
     public Map<String, Long> threadCpuTicks() {
-        return threadCpuTicksOf(pid());
-    }
-
-    /**
-     * CPU ticks (user + system, {@link #TICKS_PER_SECOND} a second) of each thread of a process so far, from
-     * /proc/{pid}/task/{tid}/stat, keyed "tid:name". The name is the kernel's copy of the thread's name (comm), which
-     * the JVM sets from the Java thread name cut to 15 characters ("C2 CompilerThre"). A thread that ends while the
-     * tasks are read is left out; the map is empty where /proc is unavailable or the process is gone.
-     */
-    public static Map<String, Long> threadCpuTicksOf(long pid) {
-        Map<String, Long> ticks = new TreeMap<>();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks) {
-                try {
-                    String stat = read(task.resolve("stat"));
-                    ticks.put(task.getFileName() + ":" + statName(stat), statTicks(stat));
-                } catch (IOException | RuntimeException threadEnded) {
-                    // the thread ended between listing and reading: it is no longer part of the process
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return new TreeMap<>();
-        }
-        return ticks;
-    }
-
-    private static String read(Path p) throws IOException {
-        return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
-    }
-
-    /** The comm field of a stat line: between the first '(' and the last ')', since a name may hold either. */
-    private static String statName(String stat) {
-        return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    }
-
-    /** utime + stime of a stat line (fields 14 and 15, counted after the comm field). */
-    private static long statTicks(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return ProcCpu.threadCpuTicksOf(pid());
     }
 
     public String tail(int lines) {

@@ -1,14 +1,16 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
-import io.poplockguard.it.inprocess.PopTestClient;
+import io.poplockguard.it.client.PopTestClient;
+import io.poplockguard.it.cluster.ClusterSpec;
+import io.poplockguard.it.cluster.LoopbackPorts;
+import io.poplockguard.it.cluster.ThreadCpu;
 import io.poplockguard.it.scenario.Op;
 import io.poplockguard.it.scenario.OpType;
 import io.poplockguard.it.scenario.RunResult;
@@ -21,6 +23,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the oldest and newest versions that can run it, a FIFO PushConsumer gets each message group in order, and kill -9
  * and restart act on the combined JVM.
  */
+@Tag("process")
 class ProcessClusterTest {
 
     @Test
@@ -48,7 +52,7 @@ class ProcessClusterTest {
             c.killBroker(0);
             assertFalse(LoopbackPorts.open(Integer.parseInt(c.brokerAddr(0).split(":")[1])), "killed");
             // the killed broker's self-signed TLS files stay in its own temp dir (deleted with the cluster), not /tmp
-            try (Stream<Path> tmp = Files.list(c.home("broker-0").resolve("tmp"))) {
+            try (Stream<Path> tmp = Files.list(c.brokerHome(0).resolve("tmp"))) {
                 assertTrue(tmp.anyMatch(f -> f.getFileName().toString().startsWith("keyutil_")),
                     "netty's certificate files are written to the process temp dir");
             }
@@ -151,31 +155,6 @@ class ProcessClusterTest {
             () -> ProcessCluster.start(ClusterSpec.of(version).withProxy(ClusterSpec.ProxyMode.LOCAL)));
         assertTrue(e.getMessage().contains("rocketmq-proxy " + version + " is not on Maven Central")
             && e.getMessage().contains("[5.2.0, 5.3.3, 5.4.0, 5.5.0]"), e.getMessage());
-    }
-
-    /** 5.5.1's broker tree resolves with the modules Central has only at 5.5.0; whole-tree releases pin nothing. */
-    @Test
-    void modulesMissingFromCentralArePinnedToTheNearestRelease() {
-        Map<String, String> pins = RocketMqVersion.modulePins("5.5.1");
-        for (String m : List.of("rocketmq-client", "rocketmq-srvutil", "rocketmq-filter", "rocketmq-auth",
-            "rocketmq-proxy", "rocketmq-namesrv", "rocketmq-tools")) {
-            assertEquals("5.5.0", pins.get(m), m);
-        }
-        assertFalse(pins.containsKey("rocketmq-broker"), "the broker itself is 5.5.1");
-        assertTrue(RocketMqVersion.modulePins("5.5.0").isEmpty());
-        String line = RocketMqVersion.V5_5_1.modulePinsLine();
-        assertTrue(line.contains("rocketmq-client") && line.contains("5.5.0"), line);
-        assertNull(RocketMqVersion.V5_3_0.modulePinsLine());
-    }
-
-    @Test
-    void busiestThreadLeavesOutTheJvmsOwnThreads() {
-        Map<String, Double> before = Map.of("10:C2 CompilerThre", 1.0, "11:AckMessageThrea", 2.0, "12:GC Thread#0", 0.0);
-        Map<String, Double> after = Map.of("10:C2 CompilerThre", 3.0, "11:AckMessageThrea", 2.5, "12:GC Thread#0", 2.0,
-            "13:PopMessageThrea", 0.2);
-        ThreadCpu.Busiest b = ThreadCpu.busiest(before, after, 1_000);
-        assertEquals("AckMessageThrea", b.name());
-        assertEquals(0.5, b.share(), 1e-9);
     }
 
     /** What a run measured, printed by the tests for their reports. */

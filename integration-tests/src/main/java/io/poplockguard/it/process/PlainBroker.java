@@ -1,4 +1,4 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
 import java.io.IOException;
 import java.util.List;

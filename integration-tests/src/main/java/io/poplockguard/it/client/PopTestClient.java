@@ -1,4 +1,4 @@
-package io.poplockguard.it.inprocess;
+package io.poplockguard.it.client;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

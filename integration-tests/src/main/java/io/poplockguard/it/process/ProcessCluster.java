@@ -1,11 +1,17 @@
-package io.poplockguard.it.cluster;
+package io.poplockguard.it.process;
 
 import io.poplockguard.broker.PopLockGuardPlugin;
+import io.poplockguard.it.cluster.ClasspathResolver;
+import io.poplockguard.it.cluster.Cluster;
+import io.poplockguard.it.cluster.ClusterConfigs;
+import io.poplockguard.it.cluster.ClusterSpec;
+import io.poplockguard.it.cluster.LoopbackCluster;
+import io.poplockguard.it.cluster.LoopbackPorts;
+import io.poplockguard.it.cluster.ProcCpu;
+import io.poplockguard.it.cluster.RocketMqVersion;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,10 +87,10 @@ public final class ProcessCluster extends LoopbackCluster {
     /** The plugin jar for guarded or fault-store brokers, and the harness classes for the fault store. */
     private String withPlugins(String cp) {
         if (spec.guarded() || spec.faultStore()) {
-            cp = JvmProcess.join(cp, codeSource(PopLockGuardPlugin.class));
+            cp = JvmProcess.join(cp, ClasspathResolver.jarOrDirectoryOf(PopLockGuardPlugin.class));
         }
         if (spec.faultStore()) {
-            cp = JvmProcess.join(cp, codeSource(FaultInjectingStore.class));
+            cp = JvmProcess.join(cp, ClasspathResolver.jarOrDirectoryOf(FaultInjectingStore.class));
         }
         return cp;
     }
@@ -178,7 +184,7 @@ public final class ProcessCluster extends LoopbackCluster {
     @Override
     public Map<String, Double> brokerThreadCpuSeconds(int i) {
         Map<String, Double> seconds = new TreeMap<>();
-        brokers.get(i).threadCpuTicks().forEach((t, ticks) -> seconds.put(t, ticks / JvmProcess.TICKS_PER_SECOND));
+        brokers.get(i).threadCpuTicks().forEach((t, ticks) -> seconds.put(t, ticks / ProcCpu.TICKS_PER_SECOND));
         return seconds;
     }
 
@@ -204,14 +210,5 @@ public final class ProcessCluster extends LoopbackCluster {
             namesrv.stop(3_000);
         }
         deleteDir();
-    }
-
-    /** Where a class was loaded from (the plugin jar, or the harness classes), to put it on a broker's classpath. */
-    public static String codeSource(Class<?> c) {
-        try {
-            return Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot locate " + c.getName(), e);
-        }
     }
 }
