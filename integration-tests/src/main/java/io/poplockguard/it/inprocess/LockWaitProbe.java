@@ -32,6 +32,22 @@ public final class LockWaitProbe {
         return b.controller().getPopMessageProcessor().getQueueLockManager();
     }
 
+    /**
+     * Takes a queue lock for the test, retrying for up to 2 s: right after a pop of that queue the broker itself may
+     * still hold it for a moment (the pop releases just after its answer is written; the buffer-merge service takes
+     * the key every 5 ms). A single tryLock there would make the test race the broker. False if it never came free.
+     */
+    public static boolean take(PopMessageProcessor.QueueLockManager locks, String key) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!locks.tryLock(key)) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
     /** Holds the lock, parks a pop behind it for 500 ms, releases; returns ms from the release to the pop's answer. */
     public static long releaseToDelivery(InProcessBroker b, PopTestClient c, long pollMs) throws Exception {
         b.put(TOPIC, 0, 4);

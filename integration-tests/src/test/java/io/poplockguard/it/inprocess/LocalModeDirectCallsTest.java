@@ -120,7 +120,7 @@ class LocalModeDirectCallsTest {
             LockWaitProbe.prepare(b, true);
             MessageExt m = LockWaitProbe.popOneOrderly(b, c);
             PopMessageProcessor.QueueLockManager locks = LockWaitProbe.locks(b);
-            assertTrue(locks.tryLock(LockWaitProbe.KEY), "the test holds the queue lock");
+            assertTrue(LockWaitProbe.take(locks, LockWaitProbe.KEY), "the test holds the queue lock");
             LocalModeCaller proxy = new LocalModeCaller(b.controller());
 
             long cpu0 = THREADS.getCurrentThreadCpuTime();

@@ -38,7 +38,7 @@ class LockWaitersTest {
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
             MessageExt m = popOneOrderly(b, c);
             PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
-            assertTrue(locks.tryLock(KEY), "the test holds the queue lock");
+            assertTrue(LockWaitProbe.take(locks, KEY), "the test holds the queue lock");
 
             long cpu0 = ackThreadsCpuNanos();
             long t0 = System.nanoTime();
@@ -72,7 +72,7 @@ class LockWaitersTest {
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
             MessageExt m = popOneOrderly(b, c);
             PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
-            assertTrue(locks.tryLock(KEY));
+            assertTrue(LockWaitProbe.take(locks, KEY));
             long t0 = System.nanoTime();
             RemotingCommand busy = c.changeInvisibleTimeRaw(m, GROUP, 10_000, 5_000).get(6, TimeUnit.SECONDS);
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -91,7 +91,7 @@ class LockWaitersTest {
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
             MessageExt m = popOneOrderly(b, c);
             PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
-            assertTrue(locks.tryLock(KEY));
+            assertTrue(LockWaitProbe.take(locks, KEY));
             CompletableFuture<RemotingCommand> ack = c.ackRaw(m, GROUP, 5_000);
             Thread.sleep(200);
             long cpu0 = ackThreadsCpuNanos();
