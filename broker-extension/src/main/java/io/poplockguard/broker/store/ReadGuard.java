@@ -14,13 +14,12 @@ import org.apache.rocketmq.store.GetMessageResult;
 import org.apache.rocketmq.store.GetMessageStatus;
 
 /**
- * Guards the store reads the pop path makes while it holds a pop lock (a queue lock, or on the RocksDB pop path the
- * consumer lock of the group and topic) (the plugin store routes every
- * {@code getMessageAsync} through here). Two jobs:
+ * Guards the store reads the pop path makes while it holds a pop lock: a queue lock, or on the RocksDB pop path the
+ * consumer lock of the group and topic (the plugin store routes every {@code getMessageAsync} through here). Two jobs:
  * <ul>
- *   <li>A read that throws, returns no future, or fails is given to the caller as "nothing read" (a null result,
- *       which the stock pop code handles), so the stock continuation releases the lock and writes a normal response
- *       (Leak 2). Counted and logged.</li>
+ *   <li>A read that throws, returns no future, or fails is given to the caller as "nothing read" (a null result for
+ *       the classic pop code, which handles it; an empty result for the RocksDB path, which dereferences it), so the
+ *       stock continuation releases the lock and writes a normal response (Leak 2). Counted and logged.</li>
  *   <li>A read still in flight when it returns gets its own future for the stock code to chain to, completed only
  *       when the lock table hands the read over at the end of the segment that holds the lease: right there if the
  *       read is done by then, otherwise in the continuation segment that adopts the lease when it completes. Either
