@@ -154,6 +154,23 @@ public final class InProcessBroker implements AutoCloseable {
         return v.startsWith("5.2.") || v.equals("5.3.0");
     }
 
+    /** The broker.conf lines that put pops on the RocksDB path (Enable alone makes a 5.5.0 broker NPE on every pop). */
+    public static final String[] KV_POP_PATH_CONF = {"popConsumerKVServiceInit=true", "popConsumerKVServiceEnable=true"};
+
+    /**
+     * Whether this broker version has the RocksDB pop path (PopConsumerService, 5.3.2 and later). Asked here, in a class
+     * that names none of its types, before a test touches {@link KvPopPath}.
+     */
+    public static boolean hasKvPopPath() {
+        try {
+            Class.forName("org.apache.rocketmq.broker.pop.PopConsumerService", false,
+                InProcessBroker.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     public BrokerController controller() {
         return controller;
     }

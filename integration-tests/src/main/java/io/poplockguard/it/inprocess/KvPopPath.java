@@ -6,28 +6,15 @@ import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.broker.pop.PopConsumerCache;
 import org.apache.rocketmq.broker.pop.PopConsumerLockService;
 import org.apache.rocketmq.broker.pop.PopConsumerService;
-import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
 
 /**
  * The RocksDB pop path of an in-process broker ({@code PopConsumerService}, RocketMQ 5.3.2 and later), as the tests
- * drive it. Its types appear only here, so test classes that use it still load on older brokers (where the tests
- * check {@link #available()} first and are reported skipped).
+ * drive it. Its types appear only here and in ConsumeDisablingLockService, so test classes that use it still load on
+ * older brokers, where the tests check {@link InProcessBroker#hasKvPopPath()} first and are reported skipped.
  */
 public final class KvPopPath {
-    /** The broker.conf lines that put pops on the RocksDB path (Enable alone makes a 5.5.0 broker NPE on every pop). */
-    public static final String[] CONF = {"popConsumerKVServiceInit=true", "popConsumerKVServiceEnable=true"};
 
     private KvPopPath() {
-    }
-
-    /** Whether this broker version has the RocksDB pop path. */
-    public static boolean available() {
-        try {
-            Class.forName("org.apache.rocketmq.broker.pop.PopConsumerService", false, KvPopPath.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
     }
 
     /** Whether this version retries FIFO pops of a known attempt in a loop ({@code tryLockForPop}, 5.5.1). */
@@ -42,6 +29,11 @@ public final class KvPopPath {
 
     public static PopConsumerLockService lockService(BrokerController c) {
         return c.getPopConsumerService().getConsumerLockService();
+    }
+
+    /** The class name of PopConsumerService's lock service (the guard's once it is installed). */
+    public static String lockServiceClass(BrokerController c) {
+        return lockService(c).getClass().getName();
     }
 
     /** Takes the group and topic's consumer lock from the calling (test) thread, as the cache thread does. */
@@ -95,42 +87,9 @@ public final class KvPopPath {
     public static AtomicBoolean disableConsumeOnNextLock(BrokerController c, String group) {
         AtomicBoolean armed = new AtomicBoolean(true);
         PopConsumerLockService inner = lockService(c);
-        PopConsumerLockService wrapper = new PopConsumerLockService(1) {
-            @Override
-            public boolean tryLock(String groupId, String topicId) {
-                boolean locked = inner.tryLock(groupId, topicId);
-                if (locked && groupId.equals(group) && armed.compareAndSet(true, false)) {
-                    SubscriptionGroupConfig g = c.getSubscriptionGroupManager().findSubscriptionGroupConfig(group);
-                    g.setConsumeEnable(false);
-                }
-                return locked;
-            }
-
-            @Override
-            public boolean tryLock(String key) {
-                return inner.tryLock(key);
-            }
-
-            @Override
-            public void unlock(String groupId, String topicId) {
-                inner.unlock(groupId, topicId);
-            }
-
-            @Override
-            public void unlock(String key) {
-                inner.unlock(key);
-            }
-
-            @Override
-            public boolean isLockTimeout(String groupId, String topicId) {
-                return inner.isLockTimeout(groupId, topicId);
-            }
-
-            @Override
-            public void removeTimeout() {
-                inner.removeTimeout();
-            }
-        };
+        // typed Object here: a local of the subclass's supertype would make the verifier load both classes when
+        // this class loads, and this class must load on brokers without them (the tests check the version first)
+        Object wrapper = new ConsumeDisablingLockService(inner, c, group, armed);
         try {
             Field f = PopConsumerService.class.getDeclaredField("consumerLockService");
             f.setAccessible(true);

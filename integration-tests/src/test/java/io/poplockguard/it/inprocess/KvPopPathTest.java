@@ -38,12 +38,12 @@ class KvPopPathTest {
 
     @BeforeAll
     static void brokerHasTheKvPath() {
-        assumeTrue(KvPopPath.available(), "RocketMQ " + InProcessBroker.version()
+        assumeTrue(InProcessBroker.hasKvPopPath(), "RocketMQ " + InProcessBroker.version()
             + " has no RocksDB pop path (PopConsumerService is in 5.3.2 and later)");
     }
 
     private static String[] conf(boolean guarded, String... more) {
-        List<String> c = new ArrayList<>(Arrays.asList(KvPopPath.CONF));
+        List<String> c = new ArrayList<>(Arrays.asList(InProcessBroker.KV_POP_PATH_CONF));
         c.add("messageStorePlugIn=" + (guarded ? InProcessBroker.GUARD + "," : "") + InProcessBroker.FAULTS);
         c.add("faultStoreTopic=" + TOPIC);
         c.add("popLockGuardEnable=" + guarded);
@@ -92,8 +92,9 @@ class KvPopPathTest {
         try (InProcessBroker b = InProcessBroker.start(conf(true));
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
             setUp(b, false);
-            assertTrue(KvPopPath.lockService(b.controller()).getClass().getName().startsWith("io.poplockguard."),
-                "PopConsumerService's lock service is the guard's: " + KvPopPath.lockService(b.controller()));
+            String lockService = KvPopPath.lockServiceClass(b.controller());
+            assertTrue(lockService.startsWith("io.poplockguard.broker."),
+                "PopConsumerService's lock service is the guard's: " + lockService);
             long before = b.guard().stats().acquired();
             assertEquals(4, popUntilDelivered(c, 3_000));
             assertTrue(b.guard().stats().acquired() > before, "the pop took its lock through the guard's table");

@@ -68,8 +68,8 @@ class PopLockCliTest {
     @Test
     @Timeout(120)
     void consumerLocksOfTheRocksDbPopPath() throws Exception {
-        assumeTrue(KvPopPath.available(), "RocketMQ " + InProcessBroker.version() + " has no RocksDB pop path");
-        try (InProcessBroker b = InProcessBroker.start(KvPopPath.CONF[0], KvPopPath.CONF[1],
+        assumeTrue(InProcessBroker.hasKvPopPath(), "RocketMQ " + InProcessBroker.version() + " has no RocksDB pop path");
+        try (InProcessBroker b = InProcessBroker.start(InProcessBroker.KV_POP_PATH_CONF[0], InProcessBroker.KV_POP_PATH_CONF[1],
             "messageStorePlugIn=" + InProcessBroker.GUARD, "popLockGuardEnable=true", "popLockGuardUnownedLeaseMs=600000",
             "popLockGuardAllowForceRelease=true")) {
             assertTrue(KvPopPath.tryLock(b.controller(), "cli-group", "cli-topic"), "the test holds a consumer lock");
