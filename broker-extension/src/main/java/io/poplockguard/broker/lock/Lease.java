@@ -30,7 +30,8 @@ public final class Lease {
     /** 1 once the acquire was reported to the listeners; only then may anyone but the acquirer end the lease. */
     private volatile int announced;
 
-    Lease(long id, String key, Segment owner, long acquiredNanos, long threadId, Throwable acquiredAt) {
+    /** {@code held}: the first stage, HELD by a segment ({@link Segment#heldStage}) or {@link Stage#HELD_UNOWNED}. */
+    Lease(long id, String key, Stage held, long acquiredNanos, long threadId, Throwable acquiredAt) {
         this.id = id;
         this.key = key;
         this.acquiredNanos = acquiredNanos;
@@ -38,11 +39,16 @@ public final class Lease {
         this.acquiredAt = acquiredAt;
         // An ordered store instead of a volatile one: a new lease reaches other threads only through the holder CAS
         // that publishes it, which orders this write before it.
-        STAGE.lazySet(this, Stage.held(owner));
+        STAGE.lazySet(this, held);
     }
 
-    /** One immutable point in the lease's life. Only live stages carry an owner or a read. */
+    /**
+     * One immutable point in the lease's life. Only live stages carry an owner or a read. A stage may be shared by
+     * many leases (the terminal ones, a segment's HELD stage, the unowned HELD stage): each lease CASes its own field,
+     * and no lease ever returns to a stage it left (a lease leaves a segment for good), so sharing adds no A-B-A.
+     */
     static final class Stage {
+        static final Stage HELD_UNOWNED = new Stage(LeaseState.HELD, null, 0, 0, 0, null);
         static final Stage RELEASED = new Stage(LeaseState.RELEASED, null, 0, 0, 0, null);
         static final Stage RECLAIMED = new Stage(LeaseState.RECLAIMED, null, 0, 0, 0, null);
 
@@ -70,8 +76,9 @@ public final class Lease {
             this.read = read;
         }
 
+        /** A new HELD stage; the lock table uses each segment's one ({@link Segment#heldStage}). */
         static Stage held(Segment owner) {
-            return new Stage(LeaseState.HELD, owner, 0, 0, 0, null);
+            return owner == null ? HELD_UNOWNED : new Stage(LeaseState.HELD, owner, 0, 0, 0, null);
         }
 
         static Stage bound(long boundAtNanos, long expiresAtNanos, PendingRead read) {

@@ -12,14 +12,12 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * upstream sweep removed held or re-acquired entries, issue 10750; here only a CAS null -> RETIRED retires).
  */
 final class LockEntry {
-    static final Lease RETIRED = new Lease(-1, "<retired>", null, 0, -1, null);
+    static final Lease RETIRED = new Lease(-1, "<retired>", Lease.Stage.HELD_UNOWNED, 0, -1, null);
 
     private static final AtomicReferenceFieldUpdater<LockEntry, Lease> HOLDER =
         AtomicReferenceFieldUpdater.newUpdater(LockEntry.class, Lease.class, "holder");
     private static final AtomicReferenceFieldUpdater<LockEntry, ConcurrentLinkedQueue> WAITERS =
         AtomicReferenceFieldUpdater.newUpdater(LockEntry.class, ConcurrentLinkedQueue.class, "waiters");
-    private static final AtomicLongFieldUpdater<LockEntry> RELEASE_COUNT =
-        AtomicLongFieldUpdater.newUpdater(LockEntry.class, "releaseCount");
     private static final AtomicLongFieldUpdater<LockEntry> LAST_USED =
         AtomicLongFieldUpdater.newUpdater(LockEntry.class, "lastUsedNanos");
 
@@ -28,8 +26,6 @@ final class LockEntry {
     private volatile ConcurrentLinkedQueue<Thread> waiters;
     /** Someone failed to take the lock since the last release: the release must wake parked pops. */
     volatile boolean contended;
-    /** Incremented on every release, so a segment can tell whether a lock it failed on was freed since. */
-    volatile long releaseCount;
     volatile long lastUsedNanos;
 
     LockEntry(long nowNanos) {
@@ -42,15 +38,6 @@ final class LockEntry {
      */
     void stampUsed(long nowNanos) {
         LAST_USED.lazySet(this, nowNanos);
-    }
-
-    /**
-     * Counts a release; called after the holder was cleared. That order is what makes the lost-wake check sound: a
-     * thread that failed on a lease read the count before it read that lease as holder, so the count it saw is older
-     * than this increment. Atomic, because once the holder is clear the next lease may already be ending too.
-     */
-    void countRelease() {
-        RELEASE_COUNT.incrementAndGet(this);
     }
 
     Lease holder() {

@@ -24,11 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       Whoever wins the CAS out of a live stage into a final one is the only party that clears the holder
  *       ({@code end}: CAS lease -> null, in a finally, after the listeners were told of the end). Third parties (sweep,
  *       forced release) end only announced leases, whose acquire the listeners have seen.</li>
- *   <li><i>Release count.</i> tryLock reads the entry's {@code releaseCount} before the holder; {@code end} counts
- *       the release after it cleared the holder and then unparks the entry's waiters, each of which enqueued before
- *       re-checking the holder. So a segment that failed on a lease sees the count move once that lease ends (it
- *       wakes the parked pops at its end), and no parked waiter misses a release. The entry's {@code contended} flag
- *       is only a hint for the release's own wake-up.</li>
+ *   <li><i>Missed releases.</i> A segment that fails to lock remembers the lease it failed on; lease objects are
+ *       never reused, so once the entry's holder is anything else that lease has ended, and the segment wakes the
+ *       pops it parked at its end. {@code end} unparks the entry's waiters after it cleared the holder, and each waiter
+ *       enqueued before re-checking the holder, so no parked waiter misses a release. The entry's {@code contended}
+ *       flag is only a hint for the release's own wake-up.</li>
  *   <li><i>Thread-confined.</i> A {@link Segment} and its lists belong to the thread that runs it (other threads read
  *       its final fields and its {@code ended} flag); the thread's innermost segment and back-off state are
  *       per-thread ({@code PerThread}, in a ThreadLocal). A lease BOUND to a read has no segment; the continuation
@@ -63,6 +63,7 @@ public final class LockTable {
     private final ConcurrentHashMap<String, LockEntry> entries = new ConcurrentHashMap<>(1024);
     /** The calling thread's segment chain and back-off state, in one object so the lock path does one lookup. */
     private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
+    /** Lease and segment ids, handed to threads in blocks ({@link IdBlock}): threads share no counter per lock. */
     private final AtomicLong leaseIds = new AtomicLong();
     private final AtomicLong segmentIds = new AtomicLong();
     private final LockClock clock;
@@ -116,7 +117,7 @@ public final class LockTable {
     /** {@code requestDeadlineNanos}: on the table's clock, 0 for none. */
     Segment beginSegment(String kind, long requestDeadlineNanos) {
         PerThread t = perThread.get();
-        Segment s = new Segment(segmentIds.incrementAndGet(), kind, t.segment, requestDeadlineNanos);
+        Segment s = new Segment(t.segmentIds.next(segmentIds), kind, t.segment, requestDeadlineNanos);
         t.segment = s;
         t.backoff.reset();
         return s;
@@ -186,7 +187,7 @@ public final class LockTable {
     private void continueAfterRead(Lease lease, Lease.Stage bound) {
         Segment c = beginSegment("read", bound.requestDeadlineNanos);
         try {
-            if (lease.transition(bound, Lease.Stage.held(c))) {
+            if (lease.transition(bound, c.heldStage())) {
                 c.add(lease);
                 bound.read.deliver();
             } else {
@@ -200,9 +201,8 @@ public final class LockTable {
     }
 
     private void reclaimHeld(Segment s) {
-        List<Lease> leases = s.leases();
-        for (int i = 0; i < leases.size(); i++) {
-            Lease lease = leases.get(i);
+        for (int i = 0, n = s.leaseCount(); i < n; i++) {
+            Lease lease = s.lease(i);
             Lease.Stage st = lease.stage();
             if (st.state == LeaseState.HELD && st.owner == s) {
                 LockEntry e = entries.get(lease.key());
@@ -214,12 +214,9 @@ public final class LockTable {
     }
 
     private void wakePopsParkedBehind(Segment s) {
-        List<Segment.FailedLock> failed = s.failedLocks();
-        if (failed != null) {
-            for (Segment.FailedLock f : failed) {
-                if (f.entry.releaseCount != f.releaseCount) {
-                    listener.wakePops(f.key);
-                }
+        for (Segment.FailedLock f : s.failedLocks()) {
+            if (f.releasedSince()) {
+                listener.wakePops(f.key);
             }
         }
     }
@@ -235,12 +232,11 @@ public final class LockTable {
         Segment seg = t.segment;
         for (;;) {
             LockEntry e = entryFor(key);
-            long releases = e.releaseCount; // read before the holder: see LockEntry.countRelease
             Lease cur = e.holder();
             if (cur == null) {
                 Throwable at = settings.leakStacks() ? new Throwable("queue lock taken here, key=" + key) : null;
-                Lease lease = new Lease(leaseIds.incrementAndGet(), key, seg, clock.nanoTime(),
-                    Thread.currentThread().getId(), at);
+                Lease lease = new Lease(t.leaseIds.next(leaseIds), key, seg == null ? Lease.Stage.HELD_UNOWNED : seg.heldStage(),
+                    clock.nanoTime(), Thread.currentThread().getId(), at);
                 if (e.casHolder(null, lease)) {
                     // lastUsedNanos is not touched here: a held entry is never idle, and end() stamps it
                     if (seg != null) {
@@ -260,12 +256,14 @@ public final class LockTable {
                 entries.remove(key, e); // help the sweep finish, then use a fresh entry
                 continue;
             }
-            e.contended = true;
+            if (!e.contended) {
+                e.contended = true; // written only when it changes: failing threads on a hot key share no cache line
+            }
             listener.contended(key);
             // Only a segment's own repeated failures are a waiter: a thread outside every segment (the buffer-merge
             // scan) fails on hot keys again and again without waiting for them, and must never be slowed down.
             if (seg != null && settings.guardEnabled()) {
-                seg.failedToLock(key, e, releases);
+                seg.failedToLock(key, e, cur);
                 backoff.onFailure(t.backoff, key, e, settings.waitDeadlineMs());
             }
             return false;
@@ -343,7 +341,6 @@ public final class LockTable {
             if (!e.casHolder(lease, null)) {
                 throw new IllegalStateException("lock entry holder changed under live lease " + lease);
             }
-            e.countRelease();
             e.unparkWaiters(pauser);
             if (e.contended && settings.guardEnabled()) {
                 e.contended = false;
@@ -528,5 +525,23 @@ public final class LockTable {
         /** The innermost running segment, null outside every segment. */
         Segment segment;
         final WaiterBackoff.State backoff = new WaiterBackoff.State();
+        final IdBlock leaseIds = new IdBlock();
+        final IdBlock segmentIds = new IdBlock();
+    }
+
+    /** One thread's share of an id counter: ids unique in the table, increasing per thread, not across threads. */
+    private static final class IdBlock {
+        /** Ids are taken from the shared counter this many at a time. */
+        private static final long SIZE = 1024;
+        private long next;
+        private long limit;
+
+        long next(AtomicLong counter) {
+            if (next == limit) {
+                next = counter.getAndAdd(SIZE) + 1;
+                limit = next + SIZE;
+            }
+            return next++;
+        }
     }
 }

@@ -169,8 +169,8 @@ public class LockTableModelCheckTest {
             // that walk exceeds Lincheck's loop bound (a false "The execution has hung") and costs ~70 ms a run, so
             // the map's iteration classes are single steps. Nothing else of the map is: inside an atomic section
             // Lincheck does not see an object escape (e.g. a lock entry stored by the Node constructor), takes it for
-            // a thread-local object and puts no switch point at its fields (releaseCount, contended, the segment's
-            // lease list) - hiding exactly the races this test is after.
+            // a thread-local object and puts no switch point at its fields (holder, contended, the segment's
+            // leases) - hiding exactly the races this test is after.
             .addGuarantee(ManagedStrategyGuaranteeKt.forClasses(LockTableModelCheckTest::isMapIteration)
                 .allMethods().treatAsAtomic())
             // Id counters (lease and segment ids) and the manual clock: which thread draws the next id first, or reads

@@ -2,11 +2,14 @@ package io.poplockguard.broker.lock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +187,38 @@ class LockTableTest {
         // release with the contended flag already consumed: only the segment-end check could wake the pop
         t.unLock(KEY);
         assertTrue(woke.get(), "release of a contended lock wakes parked pops");
+    }
+
+    /**
+     * The segment-end check on its own: a pop fails on a lease, that lease ends while the pop's segment is still
+     * running (the release's own wake-up comes before the pop parked), so only the segment's end can wake it. A key
+     * whose lease is still the holder at the segment's end is not woken.
+     */
+    @Test
+    void segmentEndWakesPopsOnlyWhenTheLeaseItFailedOnEnded() {
+        List<String> woken = new ArrayList<>();
+        LockListeners l = new LockListeners();
+        l.add(new LockListener() {
+            @Override
+            public void wakePops(String key) {
+                woken.add(key);
+            }
+        });
+        LockTable t = new LockTable(clock, settings, l);
+        String other = "t@g@1";
+        assertTrue(t.tryLock(KEY)); // held outside segments by this thread
+        assertTrue(t.tryLock(other));
+
+        Segment s = t.beginSegment("pop");
+        assertFalse(t.tryLock(KEY));
+        assertFalse(t.tryLock(other));
+        assertTrue(woken.isEmpty());
+        assertNotNull(t.forceRelease(KEY)); // the release's own wake-up comes before the pop parked
+        assertEquals(Collections.singletonList(KEY), woken);
+        woken.clear();
+        t.endSegment(s);
+        assertEquals(Collections.singletonList(KEY), woken, "only the key whose lease ended since the failure");
+        assertNotNull(t.forceRelease(other));
     }
 
     /**
