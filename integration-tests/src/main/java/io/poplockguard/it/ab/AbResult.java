@@ -32,6 +32,11 @@ public final class AbResult {
         return heldAtEnd.replace("[]", "").trim().isEmpty();
     }
 
+    /** "p50 / p99 (n=samples)": a p99 of a hundred samples is one sample, and the reader should see that. */
+    private static String latencies(int samples, long p50, long p99) {
+        return p50 + " / " + p99 + " (n=" + samples + ")";
+    }
+
     /** Markdown table rows comparing the two runs. */
     public String table() {
         StringBuilder sb = new StringBuilder();
@@ -43,8 +48,13 @@ public final class AbResult {
         if (!stock.acked.isEmpty() || !guarded.acked.isEmpty()) {
             row(sb, "acked / produced", acked(stock), acked(guarded));
         }
-        row(sb, "pop latency p50 / p99 (ms)", stock.popLatencyPercentile(50) + " / " + stock.popLatencyPercentile(99),
-            guarded.popLatencyPercentile(50) + " / " + guarded.popLatencyPercentile(99));
+        row(sb, "pop latency p50 / p99 (ms), pops that found messages", latencies(stock.popLatenciesMs.size(),
+            stock.popLatencyPercentile(50), stock.popLatencyPercentile(99)), latencies(guarded.popLatenciesMs.size(),
+            guarded.popLatencyPercentile(50), guarded.popLatencyPercentile(99)));
+        row(sb, "end to end p50 / p99 (ms), born to first delivery", latencies(stock.deliveryLatenciesMs.size(),
+            stock.deliveryLatencyPercentile(50), stock.deliveryLatencyPercentile(99)),
+            latencies(guarded.deliveryLatenciesMs.size(), guarded.deliveryLatencyPercentile(50),
+                guarded.deliveryLatencyPercentile(99)));
         row(sb, "broker CPU seconds", String.format("%.2f", stock.brokerCpuSeconds),
             String.format("%.2f", guarded.brokerCpuSeconds));
         row(sb, "order violations / duplicate deliveries", stock.orderViolations + " / " + stock.duplicates,

@@ -21,7 +21,14 @@ public final class RunResult {
     public final Set<String> acked = new java.util.concurrent.ConcurrentSkipListSet<>();
     /** The topic each produced key was sent to. */
     public final Map<String, String> topicOf = new ConcurrentHashMap<>();
+    /** Time of each pop that returned messages, request to answer, long-poll wait included. */
     public final List<Long> popLatenciesMs = java.util.Collections.synchronizedList(new ArrayList<>());
+    /**
+     * End to end: from each message's born time (the producer's clock) to its first delivery to a consumer group
+     * (the test JVM's clock; same machine). Unlike the pop latency this does not depend on how long a pop waited in
+     * long polling for messages that were not there yet.
+     */
+    public final List<Long> deliveryLatenciesMs = java.util.Collections.synchronizedList(new ArrayList<>());
     /** {ms since the run started, messages delivered so far}. */
     public final List<long[]> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
     public final List<String> recorded = new ArrayList<>();
@@ -237,6 +244,15 @@ public final class RunResult {
         return true;
     }
 
+    /** {@link #recordDelivery(String, String)}, and the end-to-end latency of a first delivery. */
+    public synchronized boolean recordDelivery(String consumerGroup, String key, long bornTimestampMs) {
+        boolean first = recordDelivery(consumerGroup, key);
+        if (first && bornTimestampMs > 0) {
+            deliveryLatenciesMs.add(Math.max(0, System.currentTimeMillis() - bornTimestampMs));
+        }
+        return first;
+    }
+
     /** The broker answered OK to {@code consumerGroup}'s ack of {@code key}. */
     public void recordAck(String consumerGroup, String key) {
         acked.add(key);
@@ -289,12 +305,22 @@ public final class RunResult {
 
     /** The p-th percentile (0..100) of the latencies of pops that returned messages, or -1. */
     public long popLatencyPercentile(double p) {
-        if (popLatenciesMs.isEmpty()) {
-            return -1;
-        }
+        return percentile(popLatenciesMs, p);
+    }
+
+    /** The p-th percentile (0..100) of the end-to-end latencies of first deliveries, or -1. */
+    public long deliveryLatencyPercentile(double p) {
+        return percentile(deliveryLatenciesMs, p);
+    }
+
+    /** Nearest-rank percentile of a synchronized list, or -1 when it is empty. */
+    private static long percentile(List<Long> values, double p) {
         List<Long> sorted;
-        synchronized (popLatenciesMs) {
-            sorted = new ArrayList<>(popLatenciesMs);
+        synchronized (values) {
+            sorted = new ArrayList<>(values);
+        }
+        if (sorted.isEmpty()) {
+            return -1;
         }
         Collections.sort(sorted);
         int idx = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;

@@ -422,7 +422,7 @@ public final class ScenarioRunner implements AutoCloseable {
             java.util.Set<String> queues = new java.util.HashSet<>();
             long now = elapsedMs();
             for (MessageExt m : r.getMsgFoundList()) {
-                result.recordDelivery(group, m.getKeys());
+                result.recordDelivery(group, m.getKeys(), m.getBornTimestamp());
                 String from = RunResult.isRevived(m) ? "retry" : cluster.brokerName(b) + "/" + m.getQueueId();
                 result.note(m.getKeys(), now, "delivered " + from + " to the test JVM");
                 if (!RunResult.isRevived(m)) {
@@ -468,7 +468,7 @@ public final class ScenarioRunner implements AutoCloseable {
                 }
                 result.popLatenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
                 for (MessageView v : views) {
-                    result.recordDelivery(group, key(v));
+                    result.recordDelivery(group, key(v), v.getBornTimestamp());
                 }
                 result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
             }
@@ -521,7 +521,7 @@ public final class ScenarioRunner implements AutoCloseable {
                 if (op.bool("stall") && result.stallMs < 0) {
                     result.stallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 }
-                if (result.recordDelivery(group, key(v))) {
+                if (result.recordDelivery(group, key(v), v.getBornTimestamp())) {
                     fresh.incrementAndGet();
                 }
                 result.deliveries.add(new long[] {elapsedMs(), result.delivered.size()});
