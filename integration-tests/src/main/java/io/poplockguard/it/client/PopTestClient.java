@@ -19,6 +19,7 @@ import org.apache.rocketmq.common.topic.TopicValidator;
 import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageRequestMode;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.RequestCode;
@@ -228,6 +229,16 @@ public final class PopTestClient implements AutoCloseable {
         // attributes go as changes ("+key=value"); none sent keeps the group's own
         g.setAttributes(new java.util.HashMap<>());
         api.createSubscriptionGroup(addr, g, ADMIN_TIMEOUT_MS);
+    }
+
+    /**
+     * Sets how the broker assigns a group's queues of a topic to remoting push consumers that ask it (clientRebalance
+     * off): POP or PULL. The request {@code mqadmin setConsumeMode -b ADDR -t TOPIC -g GROUP -m POP -q N} sends; with
+     * popShareQueueNum 0 (mqadmin's default) every consumer pops every queue.
+     */
+    public void setMessageRequestMode(String topic, String group, MessageRequestMode mode, int popShareQueueNum)
+        throws Exception {
+        api.setMessageRequestMode(addr, topic, group, mode, popShareQueueNum, ADMIN_TIMEOUT_MS);
     }
 
     public void updateBrokerConfig(String key, String value) throws Exception {

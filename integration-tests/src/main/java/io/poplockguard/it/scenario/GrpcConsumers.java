@@ -17,21 +17,22 @@ import org.apache.rocketmq.client.apis.message.MessageView;
 
 /**
  * The 5.x gRPC clients of a run: one SimpleConsumer per group, connected to the cluster's proxy, and the messages each
- * holds (received, not yet acked); PushConsumers for the ops that use one.
+ * holds (received, not yet acked); PushConsumers for the ops that use one. Public for the upstream bench's gRPC
+ * consumer JVM (bench/GrpcBenchConsumerMain), which pops through the same client settings.
  */
-final class GrpcConsumers implements AutoCloseable {
+public final class GrpcConsumers implements AutoCloseable {
     private final String endpoint;
     private final Map<String, SimpleConsumer> consumers = new HashMap<>();
     private final Map<String, List<MessageView>> held = new HashMap<>();
 
-    GrpcConsumers(String endpoint) {
+    public GrpcConsumers(String endpoint) {
         if (endpoint == null) {
             throw new IllegalStateException("the scenario uses gRPC ops but the cluster has no proxy (ClusterSpec.withProxy())");
         }
         this.endpoint = endpoint;
     }
 
-    SimpleConsumer consumer(String group, String topic) throws ClientException {
+    public SimpleConsumer consumer(String group, String topic) throws ClientException {
         SimpleConsumer c = consumers.get(group);
         if (c == null) {
             ClientConfiguration cfg = config(); // before the provider loads: see quietClientLogging
