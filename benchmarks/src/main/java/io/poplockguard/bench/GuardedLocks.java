@@ -2,14 +2,18 @@ package io.poplockguard.bench;
 
 import io.poplockguard.broker.lock.LockClock;
 import io.poplockguard.broker.lock.LockListener;
+import io.poplockguard.broker.lock.LockListeners;
+import io.poplockguard.broker.lock.LockStats;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.lock.LockTableSettings;
 import io.poplockguard.broker.lock.Segment;
 
 /**
  * The guarded {@link LockTable} with the guard on and the shipped default bounds, built through its public
- * constructor. The listener is {@link LockListener#NONE}: this measures the table itself, not the stats, trace and
- * wake-up observers the plugin attaches.
+ * constructor. With {@link LockListener#NONE} this measures the table itself; {@link #withStats} adds what the
+ * plugin always attaches on the lock path: the fan-out ({@link LockListeners}) and the counters and hold-time
+ * buckets ({@link LockStats}). The wake-up observer does nothing on an uncontended release, and the metrics exporter
+ * and the trace are opt-in.
  */
 final class GuardedLocks implements Locks {
     /** The defaults of popLockGuardUnownedLeaseMs, popLockGuardReadBoundMs and popLockGuardWaitDeadlineMs. */
@@ -20,7 +24,17 @@ final class GuardedLocks implements Locks {
     private final LockTable table;
 
     GuardedLocks(LockTableSettings settings) {
-        table = new LockTable(LockClock.SYSTEM, settings, LockListener.NONE);
+        this(settings, LockListener.NONE);
+    }
+
+    GuardedLocks(LockTableSettings settings, LockListener listener) {
+        table = new LockTable(LockClock.SYSTEM, settings, listener);
+    }
+
+    static GuardedLocks withStats(LockTableSettings settings) {
+        LockListeners fanOut = new LockListeners();
+        fanOut.add(new LockStats());
+        return new GuardedLocks(settings, fanOut);
     }
 
     /** Settings that never change: the live-config plumbing of PopLockGuardConfig is not what is measured. */

@@ -26,7 +26,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * </ul>
  *
  * <p>Failures outside a segment never back off (only a segment's own repeated failures are a waiter), and each
- * request starts a new segment, so no case here ever yields or parks. {@code guardedLeakStacks} is the guarded table
+ * request starts a new segment, so no case here ever yields or parks. {@code guardedStats} is the guarded table with
+ * the observers the plugin always attaches on the lock path (see GuardedLocks). {@code guardedLeakStacks} is the guarded table
  * with popLockGuardLeakStacks=true: its cost is the stack capture on every successful tryLock.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -37,7 +38,7 @@ public class LockBenchmark {
     /** The key all threads of the contended cases fight over. */
     private static final String SHARED_KEY = Keys.key(0);
 
-    @Param({"stock", "guarded", "guardedLeakStacks"})
+    @Param({"stock", "guarded", "guardedStats", "guardedLeakStacks"})
     public String impl;
 
     private Locks locks;

@@ -37,10 +37,12 @@ interface Locks {
                 return new StockLocks();
             case "guarded":
                 return new GuardedLocks(GuardedLocks.GUARD_ON);
+            case "guardedStats":
+                return GuardedLocks.withStats(GuardedLocks.GUARD_ON);
             case "guardedLeakStacks":
                 return new GuardedLocks(GuardedLocks.GUARD_ON_LEAK_STACKS);
             default:
-                throw new IllegalArgumentException("impl must be stock, guarded or guardedLeakStacks, not " + impl);
+                throw new IllegalArgumentException("impl must be stock, guarded, guardedStats or guardedLeakStacks, not " + impl);
         }
     }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("unit")
 class LocksSmokeTest {
     @ParameterizedTest
-    @ValueSource(strings = {"stock", "guarded"})
+    @ValueSource(strings = {"stock", "guarded", "guardedStats"})
     void locksExclusivelyAndSweepKeepsIdleEntries(String impl) {
         Locks locks = Locks.create(impl);
         String key = Keys.key(42);
