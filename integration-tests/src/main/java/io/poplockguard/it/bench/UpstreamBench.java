@@ -37,8 +37,12 @@ public final class UpstreamBench {
     /** How long each phase lasts, how many runs, which workloads, the producer and consumer shapes. */
     record Settings(String version, long warmupMs, long windowMs, int runs, List<UpstreamWorkload> workloads,
                     int producerThreads, int messageSize, int grpcThreads) {
+        /**
+         * Full: 10 s warm-up (the young broker JIT-compiles through the first seconds, ~4 s of its CPU) and a 25 s
+         * window, so 3 runs of 6 sides, each with ~20-30 s of cluster start and stop, stay within 20 minutes.
+         */
         static Settings of(boolean quick, int runs, List<UpstreamWorkload> workloads) {
-            return new Settings(VERSION, quick ? 5_000 : 10_000, quick ? 10_000 : 30_000, runs, workloads,
+            return new Settings(VERSION, quick ? 5_000 : 10_000, quick ? 10_000 : 25_000, runs, workloads,
                 PRODUCER_THREADS, MESSAGE_SIZE, GRPC_THREADS);
         }
     }

@@ -142,7 +142,7 @@ final class UpstreamReport {
             + " the pops went through it):\n\n| run | workload | side | ran | consumed in window | msg/s | p50 | p99 | p999 "
             + "| max ms | broker CPU s | consumer errors | guard locks |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (UpstreamSide.Result r : results) {
-            md.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %,d | %,.0f | %d | %d | %d | %,d | %.2f | %d | %s |%n",
+            md.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %,d | %,.0f | %,d | %,d | %,d | %,d | %.2f | %d | %s |%n",
                 r.run() + 1, r.workload().label, r.side(), r.position() == 0 ? "first" : "second", r.consumer().count(),
                 r.throughput(), r.consumer().p50(), r.consumer().p99(), r.consumer().p999(), r.consumer().max(),
                 r.brokerCpuSeconds(), r.consumer().errors(), r.guarded() ? String.format(Locale.ROOT, "%,d", r.guardLocks()) : "-"));

@@ -9,7 +9,7 @@ enum UpstreamWorkload {
     GRPC_CLUSTER_PROXY("grpc-cluster-proxy", ProxyMode.CLUSTER,
         "upstream Producer + gRPC SimpleConsumers through a separate proxy in cluster mode"),
     GRPC_LOCAL_PROXY("grpc-local-proxy", ProxyMode.LOCAL,
-        "upstream Producer + gRPC SimpleConsumers through the broker's own Local-mode proxy (one JVM)");
+        "upstream Producer + gRPC SimpleConsumers through the Local-mode proxy that hosts the broker");
 
     final String label;
     final ProxyMode proxy;
