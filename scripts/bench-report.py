@@ -28,9 +28,10 @@ for name in sorted({k[0] for k in res}):
     if name.startswith("uncontended"):
         target = f"time <= 1.2: {verdict(ratio <= 1.2)}"
     elif name.startswith("contended") and s[4] and g[4]:
-        # the same measurement time on both sides, so the ratio of locks taken is the ratio of lock rates
+        # the same measurement time on both sides, so the ratio of locks taken is the ratio of lock rates; the target
+        # is on the request cycle, the one a pop runs (the bare cycle is a thread outside every request)
         rate = g[4][0] / s[4][0]
-        target = f"lock rate >= 0.9: {rate:.2f} {verdict(rate >= 0.9)}"
+        target = f"lock rate >= 0.9: {rate:.2f} {verdict(rate >= 0.9)}" if name == "contendedRequest" else f"lock rate {rate:.2f}"
     split = f"{millions(s[4])} vs {millions(g[4])}" if s[4] and g[4] else ""
     gs_cell = f"{gs[0]:.1f} ± {gs[1]:.1f}" if gs else "-"
     lines.append(f"| {name} | {s[3]} | {s[0]:.1f} ± {s[1]:.1f} | {g[0]:.1f} ± {g[1]:.1f} | {gs_cell} | {s[2]} | {ratio_cell} | {target} | {split} |")

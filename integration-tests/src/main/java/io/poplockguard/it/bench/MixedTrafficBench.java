@@ -22,6 +22,8 @@ import java.util.Locale;
  * included), end-to-end p50/p99 (born to first delivery), broker CPU. Reports the median over runs with the spread,
  * and the percentiles of all runs' samples pooled: one run's pops are about a hundred, so one run's p99 is one pop.
  *
+ * Writes OUT_DIR/mixed.md (the summary) and mixed-runs.md (each run's A/B table).
+ *
  * <pre>MixedTrafficBench SCENARIO_DIR OUT_DIR RUNS</pre>
  */
 public final class MixedTrafficBench {
@@ -39,16 +41,19 @@ public final class MixedTrafficBench {
         List<Op> ops = ScenarioFile.read(Paths.get(args[0]).resolve("mixed-traffic.jsonl"));
         AbRunner ab = new AbRunner(ProcessCluster.backend());
         List<AbResult> results = new ArrayList<>();
+        StringBuilder each = new StringBuilder();
         for (int i = 1; i <= runs; i++) {
             System.out.println("== mixed traffic, run " + i + " of " + runs);
             AbResult r = ab.run("mixed traffic run " + i, ClusterSpec.of(VERSION).brokers(2), ops, null);
             System.out.print(r.table());
+            each.append(r.table()).append('\n');
             results.add(r);
         }
         String md = report(results);
         Path out = Paths.get(args[1]);
         Files.createDirectories(out);
         Files.write(out.resolve("mixed.md"), md.getBytes(StandardCharsets.UTF_8));
+        Files.write(out.resolve("mixed-runs.md"), each.toString().getBytes(StandardCharsets.UTF_8));
         System.out.print(md);
         System.exit(0);
     }
