@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -81,9 +80,10 @@ public final class MixedTrafficBench {
     }
 
     private static void row(StringBuilder sb, List<AbResult> results, String name, Figure f, String target) {
-        double[] stock = results.stream().mapToDouble(r -> f.of(r.stock)).toArray();
-        double[] guarded = results.stream().mapToDouble(r -> f.of(r.guarded)).toArray();
-        double ratio = median(guarded) / median(stock);
+        UpstreamReport.Stat stock = UpstreamReport.Stat.of(results.stream().mapToDouble(r -> f.of(r.stock)).toArray());
+        UpstreamReport.Stat guarded =
+            UpstreamReport.Stat.of(results.stream().mapToDouble(r -> f.of(r.guarded)).toArray());
+        double ratio = guarded.median() / stock.median();
         sb.append("| ").append(name).append(" | ").append(spread(stock)).append(" | ").append(spread(guarded))
             .append(" | ").append(String.format(Locale.ROOT, "%.2f", ratio)).append(" | ").append(target)
             .append(target.isEmpty() ? "" : ratio <= 1.05 ? " met" : " **missed**").append(" |\n");
@@ -105,22 +105,10 @@ public final class MixedTrafficBench {
                 all.addAll(samples);
             }
         }
-        if (all.isEmpty()) {
-            return -1;
-        }
-        all.sort(null);
-        return all.get(Math.max(0, (int) Math.ceil(0.99 * all.size()) - 1));
+        return RunResult.percentile(all, 99);
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static String spread(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return String.format(Locale.ROOT, "%,.0f [%,.0f - %,.0f]", median(v), s[0], s[s.length - 1]);
+    private static String spread(UpstreamReport.Stat s) {
+        return String.format(Locale.ROOT, "%,.0f [%,.0f - %,.0f]", s.median(), s.min(), s.max());
     }
 }

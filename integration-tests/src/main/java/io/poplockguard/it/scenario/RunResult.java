@@ -313,8 +313,8 @@ public final class RunResult {
         return percentile(deliveryLatenciesMs, p);
     }
 
-    /** Nearest-rank percentile of a synchronized list, or -1 when it is empty. */
-    private static long percentile(List<Long> values, double p) {
+    /** Nearest-rank percentile (0..100) of a list (synchronized or not shared), or -1 when it is empty. */
+    public static long percentile(List<Long> values, double p) {
         List<Long> sorted;
         synchronized (values) {
             sorted = new ArrayList<>(values);
