@@ -5,7 +5,7 @@ import io.poplockguard.it.check.LockTableProbe;
 import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.ClasspathResolver;
 import io.poplockguard.it.cluster.Cluster;
-import io.poplockguard.it.process.JvmProcess;
+import io.poplockguard.it.jvm.JvmProcess;
 import io.poplockguard.it.process.ProcessCluster;
 import java.io.File;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.poplockguard.it.process;
 
+import io.poplockguard.it.jvm.JvmProcess;
 import java.io.IOException;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package io.poplockguard.it.process;
 
+import io.poplockguard.it.jvm.JvmProcess;
 import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.it.cluster.ClasspathResolver;
 import io.poplockguard.it.cluster.Cluster;

@@ -1,7 +1,7 @@
 package io.poplockguard.it.scenario;
 
 import io.poplockguard.it.cluster.Cluster;
-import io.poplockguard.it.process.JvmProcess;
+import io.poplockguard.it.jvm.JvmProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.poplockguard.it.process;
+package io.poplockguard.it.jvm;
 
 import io.poplockguard.it.cluster.ClasspathResolver;
 import io.poplockguard.it.cluster.LoopbackPorts;
@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One RocketMQ JVM (name server or broker) started by the harness: its command, its log file, its PID. Every process
- * is stopped by PID when the cluster closes, and by a shutdown hook if the test JVM ends first.
+ * One JVM started by the harness (a name server or broker of the process backend, a scenario's consumer, an upstream
+ * benchmark tool): its command, its log file, its PID. Every process is stopped by PID when its owner closes, and by a
+ * shutdown hook if the test JVM ends first.
  */
 public final class JvmProcess {
     private static final Set<JvmProcess> RUNNING = ConcurrentHashMap.newKeySet();
@@ -38,7 +39,7 @@ public final class JvmProcess {
     private final Path workDir;
     private volatile Process process;
 
-    JvmProcess(String name, List<String> command, Path workDir) {
+    public JvmProcess(String name, List<String> command, Path workDir) {
         this.name = name;
         this.command = command;
         this.workDir = workDir;
@@ -58,7 +59,7 @@ public final class JvmProcess {
     }
 
     /** Starts the JVM and waits until {@code readyLine} appears in its output and {@code port} accepts connections. */
-    void start(String readyLine, int port, long timeoutMs) throws IOException, InterruptedException {
+    public void start(String readyLine, int port, long timeoutMs) throws IOException, InterruptedException {
         start(timeoutMs, List.of(new ReadyLine(log, readyLine)), port);
     }
 
@@ -66,7 +67,7 @@ public final class JvmProcess {
      * A line the process must write, and the file it writes it to: its output, or a log file of its own (a broker
      * inside a Local-mode proxy logs its boot line only to the proxy's log).
      */
-    record ReadyLine(Path file, String text) {
+    public record ReadyLine(Path file, String text) {
         @Override
         public String toString() {
             return "'" + text + "' in " + file.getFileName();
@@ -77,7 +78,7 @@ public final class JvmProcess {
      * Starts the JVM and waits until every ready line appears (in what this run appended to its file) and every port
      * accepts connections; fails with the end of its output when it exits first or the time is up.
      */
-    void start(long timeoutMs, List<ReadyLine> readyLines, int... ports) throws IOException, InterruptedException {
+    public void start(long timeoutMs, List<ReadyLine> readyLines, int... ports) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // a restart appends to the same files: only what this run writes can say it is ready
@@ -201,7 +202,7 @@ public final class JvmProcess {
         return name;
     }
 
-    static List<String> javaCommand(String heap, Path home, String classpath, String mainClass, String... args) {
+    public static List<String> javaCommand(String heap, Path home, String classpath, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + heap);
@@ -233,7 +234,7 @@ public final class JvmProcess {
         return tmp;
     }
 
-    static String join(String... parts) {
+    public static String join(String... parts) {
         return String.join(File.pathSeparator, parts);
     }
 }
