@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright 2026 the PopLockGuard authors
+# SPDX-License-Identifier: Apache-2.0
 # Entrypoint of the PopLockGuard images (registry-based and offline alike). Two ways to run a container:
 #
 # 1. The official image's commands, unchanged (run from WORKDIR $ROCKETMQ_HOME/bin, as there):

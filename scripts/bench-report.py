@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 the PopLockGuard authors
+# SPDX-License-Identifier: Apache-2.0
 """Renders one scripts/bench run directory (jmh.json, footprint.jsonl, scenario.json/.md) as results.md and
 results.json, and copies the table to bench-results/latest.md.   usage: scripts/bench-report.py bench-results/<run>"""
 import json, os, platform, subprocess, sys

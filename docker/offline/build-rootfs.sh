@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 the PopLockGuard authors
+# SPDX-License-Identifier: Apache-2.0
 # Builds the root filesystem of the offline base image from what this machine has - no image registry:
 # a Java runtime made with jlink from a local JDK's jmods, /bin/sh (dash) and the shared libraries both need
 # (found with ldd). Writes a tarball for `docker import`.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright 2026 the PopLockGuard authors
+# SPDX-License-Identifier: Apache-2.0
 # PopLockGuard offline image: bin/runserver.sh, what mqnamesrv and mqproxy run (runbroker.sh hands over to it).
 #   sh runserver.sh [JVM options] MAIN_CLASS [arguments]
 # Runs java in place of this shell (exec), so the JVM is the container's PID 1 and `docker stop` reaches it (the

@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 the PopLockGuard authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.poplockguard.broker.lock;
 
 /** The live-changeable knobs the lock table reads on every decision (backed by the broker.conf bean). */

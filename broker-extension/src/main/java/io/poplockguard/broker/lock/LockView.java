@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 the PopLockGuard authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.poplockguard.broker.lock;
 
 /** One row of the lock table as an operator sees it (a snapshot; the lock may have moved on since). */

@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 the PopLockGuard authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.poplockguard.broker.shape;
 
 /** The broker is not shaped as the guard expects; the message names exactly what was not found. */

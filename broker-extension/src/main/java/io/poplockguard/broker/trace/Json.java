@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 the PopLockGuard authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.poplockguard.broker.trace;
 
 /** The little JSON the guard writes (trace lines, the lock-table response); no library on the broker's classpath. */

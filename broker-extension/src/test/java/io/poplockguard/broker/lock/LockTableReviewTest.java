@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 the PopLockGuard authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.poplockguard.broker.lock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
