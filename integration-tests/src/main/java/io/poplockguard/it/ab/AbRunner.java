@@ -37,10 +37,19 @@ public final class AbRunner {
     }
 
     public AbResult run(String name, ClusterSpec spec, List<Op> ops, Path recordTo) throws Exception {
+        return run(name, spec, ops, ops, recordTo);
+    }
+
+    /**
+     * The same with the stock side replaying its own variant of the ops (a shorter watch of a stall that the guarded
+     * side does not have); {@code recordTo} records the guarded run.
+     */
+    public AbResult run(String name, ClusterSpec spec, List<Op> stockOps, List<Op> ops, Path recordTo)
+        throws Exception {
         CompletableFuture<Cluster> stockCluster = CompletableFuture.supplyAsync(() -> backend.apply(spec.withGuarded(false)));
         CompletableFuture<Cluster> guardedCluster = CompletableFuture.supplyAsync(() -> backend.apply(spec.withGuarded(true)));
         try (Cluster stock = stockCluster.join(); Cluster guarded = guardedCluster.join()) {
-            CompletableFuture<RunResult> a = CompletableFuture.supplyAsync(() -> runOn(stock, "stock", ops, null));
+            CompletableFuture<RunResult> a = CompletableFuture.supplyAsync(() -> runOn(stock, "stock", stockOps, null));
             CompletableFuture<RunResult> b = CompletableFuture.supplyAsync(() -> runOn(guarded, "guarded", ops,
                 recordTo));
             RunResult stockResult = a.join();

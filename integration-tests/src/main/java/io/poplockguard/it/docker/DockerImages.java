@@ -12,8 +12,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -58,8 +61,14 @@ public final class DockerImages {
     /** The plugin jar as broker-extension builds it: {@code <finalName>.jar}, not its -tests or -sources jar. */
     private static final String PLUGIN_JAR_GLOB = "poplockguard-broker-*.jar";
 
-    /** Image builds are serialized: an A/B run starts its two clusters at once, on the same image. */
+    /**
+     * Image builds are serialized: an A/B run starts its two clusters at once, on the same image (this lock), and the
+     * test JVMs of a parallel build, or a script next to them, may build the same tags on the one engine (the file
+     * lock, machine-wide like the engine's tags).
+     */
     private static final Object BUILD_LOCK = new Object();
+    private static final Path BUILD_LOCK_FILE = Paths.get(System.getProperty("java.io.tmpdir"),
+        "poplockguard-image-build.lock");
 
     private final Path repoRoot;
     private final Path pluginJar;
@@ -121,7 +130,10 @@ public final class DockerImages {
     /** The guarded image of {@code v}, built offline first if it is missing or holds another plugin jar. */
     public String ensureGuarded(RocketMqVersion v) throws IOException, InterruptedException {
         synchronized (BUILD_LOCK) {
-            return buildGuardedIfStale(v);
+            try (FileChannel ch = FileChannel.open(BUILD_LOCK_FILE, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock machineWide = ch.lock()) {
+                return buildGuardedIfStale(v);
+            }
         }
     }
 
@@ -155,7 +167,7 @@ public final class DockerImages {
     }
 
     /** The offline stand-in for apache/rocketmq:{@code v}. */
-    public String ensureOffline(RocketMqVersion v) throws IOException, InterruptedException {
+    private String ensureOffline(RocketMqVersion v) throws IOException, InterruptedException {
         String tag = offlineTag(v);
         String inputs = sha256(offlineInputs());
         if (LAYOUT.equals(DockerCli.imageLabel(tag, LAYOUT_LABEL)) && inputs.equals(DockerCli.imageLabel(tag, INPUTS_LABEL))) {

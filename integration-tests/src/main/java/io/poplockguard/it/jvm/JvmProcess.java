@@ -167,21 +167,20 @@ public final class JvmProcess {
         RUNNING.remove(this);
     }
 
-    /** A polite stop (SIGTERM, the broker's shutdown hook runs), then kill -9 after {@code graceMs}. */
-    public void stop(long graceMs) {
-        Process p = process;
-        if (p != null && p.isAlive()) {
-            p.destroy();
-            try {
-                if (!p.waitFor(graceMs, TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
+    /**
+     * kill -9 of every process given, all at once, then waits for each to exit: a harness cluster's state is thrown
+     * away with its directory, so a polite stop (a broker's shutdown hook takes 5-10 s) would buy nothing but time.
+     */
+    public static void killAll(List<JvmProcess> processes) {
+        for (JvmProcess p : processes) {
+            Process live = p.process;
+            if (live != null) {
+                live.destroyForcibly();
             }
         }
-        RUNNING.remove(this);
+        for (JvmProcess p : processes) {
+            p.kill();
+        }
     }
 
     /** User plus system CPU seconds of the process so far (Linux /proc; -1 where unavailable). */

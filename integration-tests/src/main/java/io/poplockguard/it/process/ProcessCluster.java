@@ -202,18 +202,17 @@ public final class ProcessCluster extends LoopbackCluster {
         return launches.get(i).logTail(brokers.get(i), lines);
     }
 
-    /** Stops every process by PID (brokers first, politely, then kill -9) and deletes the temp directory. */
+    /** Kills every process of the cluster by PID (kill -9) and deletes the temp directory. */
     @Override
     public void close() {
+        List<JvmProcess> all = new ArrayList<>(brokers);
         if (proxy != null) {
-            proxy.stop(3_000);
-        }
-        for (JvmProcess b : brokers) {
-            b.stop(5_000);
+            all.add(proxy);
         }
         if (namesrv != null) {
-            namesrv.stop(3_000);
+            all.add(namesrv);
         }
+        JvmProcess.killAll(all);
         deleteDir();
     }
 }

@@ -50,6 +50,13 @@ public final class Op {
         return Boolean.TRUE.equals(fields.get(name));
     }
 
+    /** A validated copy of this op with one field set (or replaced). */
+    public Op with(String name, Object value) {
+        Map<String, Object> m = new LinkedHashMap<>(fields);
+        m.put(name, value);
+        return ScenarioFile.validate(m, 0);
+    }
+
     public int broker() {
         return integer("broker", 0);
     }

@@ -38,6 +38,44 @@ public final class AbSuites {
         assertGuardedInvariants(r);
     }
 
+    /**
+     * How long the stall A/B runs other than the full one watch stock after the leak. The stock broker's sweep frees
+     * only queue locks older than 60 s (QueueLockManager, once a minute, every 5.x), so stock cannot deliver inside
+     * this window: waiting the 60-120 s out would add no evidence, only time. The full stall is measured once per
+     * suite run ({@link #FULL_STALL_VERSION}) and by scripts/demo.
+     */
+    public static final int STOCK_WATCH_MS = 15_000;
+
+    /** The seed A/B that waits for the stock sweep, to measure the whole stall (>= 60 s). */
+    public static final String FULL_STALL_VERSION = "5.3.0";
+
+    /**
+     * The stock side's ops: the same scenario with its last op (the drain or receive that measures the stall) ending
+     * {@code windowMs} after it starts.
+     */
+    public static List<Op> stockWatchedFor(List<Op> ops, int windowMs) {
+        Op last = ops.get(ops.size() - 1);
+        if (last.type() != io.poplockguard.it.scenario.OpType.DRAIN && !last.bool("stall")) {
+            throw new IllegalArgumentException("the scenario's last op must measure the stall (a drain, or a receive "
+                + "with \"stall\": true), got " + last);
+        }
+        List<Op> watched = new java.util.ArrayList<>(ops.subList(0, ops.size() - 1));
+        watched.add(last.with("limitMs", windowMs));
+        return watched;
+    }
+
+    /**
+     * A seed-leak run whose stock side was watched for {@link #STOCK_WATCH_MS}: stock served the pops before the leak
+     * and nothing in the window after it; guarded delivered within {@code guardedLimitMs}.
+     */
+    public static void assertSeedLeakFixedWithinTheWatch(AbResult r, long guardedLimitMs) {
+        assertTrue(r.guarded.stallMs >= 0 && r.guarded.stallMs <= guardedLimitMs, "guarded stall " + r.guarded.stallMs);
+        assertTrue(!r.stock.delivered.isEmpty(), "stock " + r.version + " served the pops before the leak");
+        assertEquals(-1, r.stock.stallMs, "stock " + r.version + " delivers nothing in the " + STOCK_WATCH_MS
+            + " ms after the leak");
+        assertGuardedInvariants(r);
+    }
+
     /** A store read that throws: stock leaves the pop unanswered and the queue locked, guarded answers and delivers. */
     public static void assertStoreReadFailureHandled(AbResult r) {
         assertEquals(0, r.guarded.unansweredPops, "guarded answers the faulted pop");
@@ -48,12 +86,10 @@ public final class AbSuites {
     }
 
     /**
-     * A FIFO consumer's ack waited behind a held queue lock: stock spins the ack-serving thread, guarded parks it (at
-     * most 2 % of a core over the measured wait) and answers at the deadline; every message arrives in order per message group, no
-     * ack is given up, and the guarded side has no more duplicates than stock (each is a redelivery the run's table
-     * counts).
+     * An ack waited behind a held lock through the run's measured window: stock spins the ack-serving thread, guarded
+     * parks it (at most 2 % of a core).
      */
-    public static void assertFifoAckWaitParked(AbResult r) {
+    public static void assertAckWaiterParked(AbResult r) {
         // A spin takes a whole core only when it gets one: on a busy 2-core machine (a Local-mode proxy's JVM, other
         // suites) stock was seen at 29-86 %. The promise is the guarded figure; stock must stand well above it.
         assertTrue(r.stock.ackWaiterCpuShare >= Math.max(0.1, 10 * r.guarded.ackWaiterCpuShare),
@@ -61,6 +97,16 @@ public final class AbSuites {
                 + " (guarded " + r.guarded.ackWaiterCpuShare + ")");
         assertTrue(r.guarded.ackWaiterCpuShare >= 0 && r.guarded.ackWaiterCpuShare <= 0.02,
             "guarded waiter parks: " + r.guarded.ackWaiterThreadName + " " + r.guarded.ackWaiterCpuShare);
+    }
+
+    /**
+     * A FIFO consumer's ack waited behind a held queue lock: stock spins the ack-serving thread, guarded parks it (at
+     * most 2 % of a core over the measured wait) and answers at the deadline; every message arrives in order per
+     * message group, no ack is given up, and the guarded side has no more duplicates than stock (each is a redelivery
+     * the run's table counts).
+     */
+    public static void assertFifoAckWaitParked(AbResult r) {
+        assertAckWaiterParked(r);
         assertTrue(r.guarded.ackFailures >= 1, "guarded answers the waiting ack at the deadline (the client retries)");
         assertEquals(0, r.guarded.unansweredAcks, "every ack eventually accepted");
         assertEquals(0, r.guarded.orderViolations, "guarded: order per message group");

@@ -4,14 +4,16 @@
  */
 package io.poplockguard.it.docker;
 
-import static io.poplockguard.it.ab.AbSuites.assertSeedLeakFixed;
 import static io.poplockguard.it.ab.AbSuites.assertStoreReadFailureHandled;
 import static io.poplockguard.it.ab.AbSuites.report;
 import static io.poplockguard.it.ab.AbSuites.scenario;
 
 import io.poplockguard.it.ab.AbResult;
+import io.poplockguard.it.ab.AbSuites;
 import io.poplockguard.it.ab.AbRunner;
 import io.poplockguard.it.cluster.ClusterSpec;
+import io.poplockguard.it.scenario.Op;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,9 +30,11 @@ class DockerSuiteTest {
     @Test
     @Timeout(600)
     void seedScenarioOnContainers() throws Exception {
-        AbResult r = runner.run("seed scenario on containers", ClusterSpec.of("5.3.0"), scenario("seed.jsonl"), null);
+        List<Op> ops = scenario("seed.jsonl");
+        AbResult r = runner.run("seed scenario on containers, stock watched " + AbSuites.STOCK_WATCH_MS + " ms",
+            ClusterSpec.of("5.3.0"), AbSuites.stockWatchedFor(ops, AbSuites.STOCK_WATCH_MS), ops, null);
         report("docker-seed-5.3.0", r);
-        assertSeedLeakFixed(r);
+        AbSuites.assertSeedLeakFixedWithinTheWatch(r, 1_000);
     }
 
     @Test
