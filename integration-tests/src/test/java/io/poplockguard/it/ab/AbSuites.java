@@ -185,6 +185,15 @@ public final class AbSuites {
         return keys.stream().limit(n).collect(java.util.stream.Collectors.toList());
     }
 
+    /**
+     * The newest releases the RocksDB pop-path suites and the remoting store-read-throws A/B run on: 5.5.1 by default,
+     * 5.5.0 and 5.5.1 with -Pmatrix ({@code poplockguard.newestVersions}). 5.5.0 keeps its store-read-throws runs
+     * through a Local-mode proxy and on containers, and the in-process KV tests run on both.
+     */
+    public static java.util.stream.Stream<String> newestVersions() {
+        return java.util.Arrays.stream(System.getProperty("poplockguard.newestVersions", "5.5.1").split(","));
+    }
+
     public static List<Op> scenario(String name) throws Exception {
         return ScenarioFile.read(Paths.get("src/test/resources/scenarios", name));
     }

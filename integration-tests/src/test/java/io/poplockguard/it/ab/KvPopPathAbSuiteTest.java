@@ -20,14 +20,15 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The A/B suites on the RocksDB pop path: {@code popConsumerKVServiceInit=true} and
  * {@code popConsumerKVServiceEnable=true} in both sides' broker.conf (RocketMQ 5.3.2 and later) put pops on
  * PopConsumerService, which takes one lock per group and topic ({@code group@topic}, PopConsumerLockService); the
  * guard replaces that lock service with its own lock table, so the guarded traces carry consumer-lock events and the
- * exclusion checker covers them. Each suite runs on 5.5.0 and 5.5.1 (the newest broker); tables go to
+ * exclusion checker covers them. Each suite runs on the newest versions
+ * ({@link AbSuites#newestVersions}: 5.5.1, and 5.5.0 too with -Pmatrix); tables go to
  * target/ab-results/ as {@code kv-<scenario>-<version>.md}.
  */
 @Tag("process")
@@ -54,7 +55,7 @@ class KvPopPathAbSuiteTest {
      * guarded answers it and the next delivery after the fault comes within 1 s.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"5.5.0", "5.5.1"})
+    @MethodSource("io.poplockguard.it.ab.AbSuites#newestVersions")
     @Timeout(300)
     void storeReadThrows(String version) throws Exception {
         AbResult r = runner.run("store read throws, RocksDB pop path", kv(version),
@@ -72,7 +73,7 @@ class KvPopPathAbSuiteTest {
      * is chance (the guarded side's hits are its locks reclaimed at a request's end, printed).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"5.5.0", "5.5.1"})
+    @MethodSource("io.poplockguard.it.ab.AbSuites#newestVersions")
     @Timeout(600)
     void consumeEnableSwitchedWhilePopsRun(String version) throws Exception {
         AbResult r = runner.run("consumeEnable switched off and on while 8 consumers pop, RocksDB pop path",
@@ -95,7 +96,7 @@ class KvPopPathAbSuiteTest {
 
     /** mixed-traffic.jsonl (8 consumers x 8 queues x 2 brokers, 10 % never acked, batch ack) on the RocksDB pop path. */
     @ParameterizedTest
-    @ValueSource(strings = {"5.5.0", "5.5.1"})
+    @MethodSource("io.poplockguard.it.ab.AbSuites#newestVersions")
     @Timeout(600)
     void mixedTrafficOnTwoBrokers(String version) throws Exception {
         AbResult r = runner.run("mixed traffic, 8 consumers x 8 queues x 2 brokers, RocksDB pop path",
@@ -115,7 +116,7 @@ class KvPopPathAbSuiteTest {
      * up after 5 s on both sides, the broker's thread goes on waiting.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"5.5.0", "5.5.1"})
+    @MethodSource("io.poplockguard.it.ab.AbSuites#newestVersions")
     @Timeout(300)
     void orderlyAckBehindAHeldGroupLock(String version) throws Exception {
         AbResult r = runner.run("orderly ack behind a group lock held by a store read, RocksDB pop path",
