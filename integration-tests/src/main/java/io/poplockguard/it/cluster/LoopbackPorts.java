@@ -25,7 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>ports come from below the kernel's ephemeral range (ip_local_port_range), where no outgoing connection (the
  *   harness's own clients, a broker's connection to its name server) is ever given a local port;</li>
  *   <li>each test JVM of a parallel build has its own slice of that range ({@code poplockguard.portSlice} of
- *   {@code poplockguard.portSlices}: failsafe's fork number of its fork count);</li>
+ *   {@code poplockguard.portSlices}: the test JVM's fork number of the fork count);</li>
  *   <li>within a JVM a port is handed out once (stock and guarded clusters start at the same time).</li>
  * </ul>
  */
