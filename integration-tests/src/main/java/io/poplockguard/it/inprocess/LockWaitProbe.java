@@ -139,6 +139,45 @@ public final class LockWaitProbe {
         return share;
     }
 
+    /** What the ack threads burned while a probe watched them: CPU and wall nanoseconds. */
+    public record Burn(long cpuNanos, long wallNanos) {
+        public long cpuMs() {
+            return TimeUnit.NANOSECONDS.toMillis(cpuNanos);
+        }
+
+        /** CPU as a share of one core over the watch. */
+        public double share() {
+            return wallNanos <= 0 ? 0 : (double) cpuNanos / wallNanos;
+        }
+    }
+
+    /**
+     * Watches the broker's ack threads until they have burned {@code cpuMs} of CPU or {@code limitMs} passed. A waiter
+     * that spins burns that much however busy the machine is (it only takes longer when another test JVM takes the
+     * cores); a parked one burns next to none. A share over a fixed window would measure the neighbours instead.
+     */
+    public static Burn ackThreadsBurn(long cpuMs, long limitMs) throws InterruptedException {
+        long cpu0 = ackThreadsCpuNanos();
+        long t0 = System.nanoTime();
+        long burned = 0;
+        while (System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(limitMs)) {
+            Thread.sleep(50);
+            burned = ackThreadsCpuNanos() - cpu0;
+            if (burned >= TimeUnit.MILLISECONDS.toNanos(cpuMs)) {
+                break;
+            }
+        }
+        return new Burn(burned, System.nanoTime() - t0);
+    }
+
+    /** What the broker's ack threads burned over the next {@code windowMs}. */
+    public static Burn ackThreadsOver(long windowMs) throws InterruptedException {
+        long cpu0 = ackThreadsCpuNanos();
+        long t0 = System.nanoTime();
+        Thread.sleep(windowMs);
+        return new Burn(ackThreadsCpuNanos() - cpu0, System.nanoTime() - t0);
+    }
+
     /** CPU time so far of the broker's ack threads (in-process: this JVM's threads named AckMessageThread_*). */
     public static long ackThreadsCpuNanos() {
         return threadsCpuNanos("AckMessageThread_");
