@@ -4,6 +4,7 @@
  */
 package io.poplockguard.it.docker;
 
+import io.poplockguard.it.cluster.JvmOptions;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -63,8 +64,7 @@ public final class RocketMqContainer extends GenericContainer<RocketMqContainer>
      */
     public RocketMqContainer withCommandLine(String heap, String... command) {
         withCommand(command);
-        withEnv("JAVA_OPT", "-Xmx" + heap + " -Xms64m -XX:+UseSerialGC -Duser.home=" + HOME
-            + " -Dlogback.statusListenerClass=org.apache.rocketmq.logging.ch.qos.logback.core.status.NopStatusListener");
+        withEnv("JAVA_OPT", String.join(" ", JvmOptions.of(heap)) + " -Duser.home=" + HOME);
         return this;
     }
 

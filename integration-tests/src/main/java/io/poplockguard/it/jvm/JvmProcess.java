@@ -5,6 +5,7 @@
 package io.poplockguard.it.jvm;
 
 import io.poplockguard.it.cluster.ClasspathResolver;
+import io.poplockguard.it.cluster.JvmOptions;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import io.poplockguard.it.cluster.ProcCpu;
 import java.io.File;
@@ -208,16 +209,13 @@ public final class JvmProcess {
     public static List<String> javaCommand(String heap, Path home, String classpath, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx" + heap);
-        cmd.add("-Xms64m");
-        cmd.add("-XX:+UseSerialGC");
+        cmd.addAll(JvmOptions.of(heap));
         cmd.add("-Duser.home=" + home);
         cmd.add("-Drocketmq.home.dir=" + home);
         // Netty writes the broker's and proxy's self-signed TLS certificates to java.io.tmpdir and deletes
         // them only on a clean exit; a process killed with -9 would leave them in /tmp for good.
         cmd.add("-Djava.io.tmpdir=" + tempDir(home));
         cmd.add("-Djava.net.preferIPv4Stack=true");
-        cmd.add("-Dlogback.statusListenerClass=org.apache.rocketmq.logging.ch.qos.logback.core.status.NopStatusListener");
         cmd.add("-cp");
         cmd.add(classpath);
         cmd.add(mainClass);
