@@ -4,8 +4,8 @@
  */
 package io.poplockguard.it.ab;
 
-import static io.poplockguard.it.ab.AbSuites.assertGuardedInvariants;
 import static io.poplockguard.it.ab.AbSuites.STOCK_WATCH_MS;
+import static io.poplockguard.it.ab.AbSuites.assertGuardedInvariants;
 import static io.poplockguard.it.ab.AbSuites.assertSeedLeakFixed;
 import static io.poplockguard.it.ab.AbSuites.assertSeedLeakFixedWithinTheWatch;
 import static io.poplockguard.it.ab.AbSuites.report;
