@@ -33,6 +33,12 @@ public final class RocketMqContainer extends GenericContainer<RocketMqContainer>
     static final String EXTRA = "/plg/extra";
     /** Every harness container carries this label, so leftovers can be found and removed (scripts/docker-engine stop). */
     public static final String LABEL = "poplockguard.harness";
+    /**
+     * And this one, the PID of the test JVM that started it: with two test JVMs at once, each can check that it left
+     * nothing behind while the other's containers run.
+     */
+    public static final String OWNER_LABEL = "poplockguard.harness.jvm";
+    public static final String OWNER = String.valueOf(ProcessHandle.current().pid());
 
     private final String name;
     private final Path hostHome;
@@ -44,6 +50,7 @@ public final class RocketMqContainer extends GenericContainer<RocketMqContainer>
         this.hostHome = hostHome;
         withNetworkMode("host");
         withLabel(LABEL, "true");
+        withLabel(OWNER_LABEL, OWNER);
         withFileSystemBind(hostHome.toString(), HOME);
         withStartupAttempts(1);
         withLogConsumer(new FileLog(hostHome.resolve(name + ".out")));

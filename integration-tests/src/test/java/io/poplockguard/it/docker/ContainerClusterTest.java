@@ -139,9 +139,10 @@ class ContainerClusterTest {
         }
     }
 
+    /** No container this test JVM started is left (another test JVM's may be running meanwhile). */
     private static void assertNothingLeft() {
         List<Container> left = DockerClientFactory.instance().client().listContainersCmd().withShowAll(true)
-            .withLabelFilter(Collections.singletonMap(RocketMqContainer.LABEL, "true")).exec();
-        assertTrue(left.isEmpty(), "every harness container removed, left: " + left.size());
+            .withLabelFilter(Collections.singletonMap(RocketMqContainer.OWNER_LABEL, RocketMqContainer.OWNER)).exec();
+        assertTrue(left.isEmpty(), "every harness container of this JVM removed, left: " + left.size());
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.it.inprocess.PopLockCliTest.Result;
 import java.util.Collections;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Tag("inprocess")
 class AdminAclTest {
-    private static final String KEY = "acl-topic@acl-group@0";
+    private static final String KEY = LockKey.queue("acl-topic", "acl-group", 0);
 
     /** True when the broker is 5.5.1 and its rocketmq-auth an older one (the harness's 5.5.0 substitute). */
     static boolean authModuleOlderThanBroker() {

@@ -14,6 +14,7 @@ import io.poplockguard.broker.PopLockGuardPlugin;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.config.ConfigKey;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.fault.FaultInjectingStore;
 import java.io.ByteArrayOutputStream;
@@ -141,7 +142,7 @@ class GuardConfigAndShapeTest {
         try (InProcessBroker b = InProcessBroker.start("messageStorePlugIn=" + InProcessBroker.GUARD,
             "popLockGuardEnable=true");
              PopTestClient c = new PopTestClient(b.addr(), "plg-test")) {
-            String key = TOPIC + "@" + GROUP + "@3";
+            String key = LockKey.queue(TOPIC, GROUP, 3);
             assertTrue(b.controller().getPopMessageProcessor().getQueueLockManager().tryLock(key));
             RemotingCommand r = c.adminRequest(LockTableProcessor.LOCK_TABLE);
             assertEquals(ResponseCode.SUCCESS, r.getCode(), r.getRemark());

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.poplockguard.broker.InstallProbes;
 import io.poplockguard.broker.admin.LockTableProcessor;
 import io.poplockguard.broker.lock.GuardedQueueLockManager;
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.broker.lock.LockTable;
 import io.poplockguard.broker.processor.GuardedEntry;
 import io.poplockguard.it.client.PopTestClient;
@@ -256,8 +257,8 @@ class InstallRollbackTest {
         // the lock table's observers are gone: an acquire is neither counted nor traced
         LockTable table = b.guard().lockTable();
         long counted = b.guard().stats().acquired();
-        if (table.tryLock("rollback@probe@0")) {
-            table.unLock("rollback@probe@0");
+        if (table.tryLock(LockKey.queue("rollback", "probe", 0))) {
+            table.unLock(LockKey.queue("rollback", "probe", 0));
         }
         if (b.guard().stats().acquired() != counted) {
             out.add("the stats still listen to the lock table");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poplockguard.broker.admin.LockTableProcessor;
+import io.poplockguard.broker.lock.LockKey;
 import io.poplockguard.it.client.PopTestClient;
 import io.poplockguard.it.cluster.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
@@ -57,10 +58,10 @@ class MetricsScrapeTest {
             PopMessageProcessor.QueueLockManager locks = b.controller().getPopMessageProcessor().getQueueLockManager();
             // a key of a group that never popped: the broker's own holders of the popped queue's key (the pop's
             // release just after its answer, the buffer-merge scan every 5 ms) would race the test's tryLock
-            String key = TOPIC + "@metrics-test-only@0";
+            String key = LockKey.queue(TOPIC, "metrics-test-only", 0);
             assertTrue(locks.tryLock(key));
             assertFalse(locks.tryLock(key), "contended");
-            locks.unLock("metrics-topic@nobody@0"); // a stray unlock: nothing held there
+            locks.unLock(LockKey.queue(TOPIC, "nobody", 0)); // a stray unlock: nothing held there
             RemotingCommand forced = forceRelease(c, key);
             assertEquals(ResponseCode.SUCCESS, forced.getCode(), forced.getRemark());
             LockWaitProbe.prepare(b, true);
