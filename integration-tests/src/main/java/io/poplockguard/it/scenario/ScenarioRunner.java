@@ -646,6 +646,7 @@ public final class ScenarioRunner implements AutoCloseable {
         int spread = op.integer("queues", 0);
         int groups = op.integer("messageGroups", 0);
         DefaultMQProducer p = producer();
+        Map<MessageQueue, Long> sentUpTo = new HashMap<>();
         for (int i = 0; i < op.integer("count", 1); i++) {
             int slot = groups > 0 ? i % groups : i;
             MessageQueue mq = spread > 0
@@ -663,7 +664,7 @@ public final class ScenarioRunner implements AutoCloseable {
             long deadline = System.currentTimeMillis() + 30_000;
             while (true) {
                 try {
-                    p.send(m, mq);
+                    sentUpTo.merge(mq, p.send(m, mq).getQueueOffset() + 1, Math::max);
                     break;
                 } catch (MQClientException | org.apache.rocketmq.remoting.exception.RemotingException e) {
                     // the topic's route reaches the name server a moment after it is created; a restarting broker
@@ -683,6 +684,35 @@ public final class ScenarioRunner implements AutoCloseable {
             }
             result.topicOf.put(key, topic);
             result.produced.add(key);
+        }
+        awaitDispatched(p, sentUpTo);
+    }
+
+    /**
+     * Waits until each queue's consume queue holds what was sent to it. A send returns once the message is in the
+     * commit log; the broker's dispatch to the consume queue follows, and on a loaded machine it can lag by seconds.
+     * A pop in that gap finds only part of the messages, and with the in-flight threshold on (the seed scenario) the
+     * pops after it are refused: the scenario would race the broker's own dispatch.
+     */
+    private static void awaitDispatched(DefaultMQProducer p, Map<MessageQueue, Long> sentUpTo) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        for (Map.Entry<MessageQueue, Long> e : sentUpTo.entrySet()) {
+            long max = -1;
+            while (true) {
+                try {
+                    max = p.maxOffset(e.getKey());
+                } catch (MQClientException notNow) {
+                    max = -1; // a broker restarting: ask again
+                }
+                if (max >= e.getValue()) {
+                    break;
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("the consume queue of " + e.getKey() + " holds " + max
+                        + " messages, " + e.getValue() + " were sent to it, after 30 s");
+                }
+                Thread.sleep(20);
+            }
         }
     }
 

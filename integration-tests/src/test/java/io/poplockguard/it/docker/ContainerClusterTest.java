@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.PopResult;
 import org.apache.rocketmq.client.consumer.PopStatus;
+import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
@@ -130,9 +131,21 @@ class ContainerClusterTest {
         producer.setInstanceName("plg-docker-" + System.nanoTime());
         producer.start();
         try {
+            long deadline = System.currentTimeMillis() + 30_000;
             for (int i = 0; i < n; i++) {
-                assertEquals(SendStatus.SEND_OK,
-                    producer.send(new Message(topic, ("m" + i).getBytes(StandardCharsets.UTF_8))).getSendStatus());
+                Message m = new Message(topic, ("m" + i).getBytes(StandardCharsets.UTF_8));
+                while (true) {
+                    try {
+                        assertEquals(SendStatus.SEND_OK, producer.send(m).getSendStatus());
+                        break;
+                    } catch (MQClientException noRouteYet) {
+                        // the topic reaches the name server a moment after it is created (seconds on a busy machine)
+                        if (System.currentTimeMillis() > deadline) {
+                            throw noRouteYet;
+                        }
+                        Thread.sleep(200);
+                    }
+                }
             }
         } finally {
             producer.shutdown();
