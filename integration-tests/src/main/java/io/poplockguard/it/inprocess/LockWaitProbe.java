@@ -126,10 +126,7 @@ public final class LockWaitProbe {
         }
         CompletableFuture<RemotingCommand> ack = c.ackRaw(m, GROUP, windowMs + 5_000);
         Thread.sleep(100);
-        long cpu0 = ackThreadsCpuNanos();
-        long t0 = System.nanoTime();
-        Thread.sleep(windowMs);
-        double share = (double) (ackThreadsCpuNanos() - cpu0) / (System.nanoTime() - t0);
+        double share = ackThreadsOver(windowMs).share();
         locks(b).unLock(KEY);
         RemotingCommand r = ack.get(windowMs + 6_000, TimeUnit.MILLISECONDS);
         // a guarded broker answers SYSTEM_BUSY at its wait deadline; the ack is retried by real clients

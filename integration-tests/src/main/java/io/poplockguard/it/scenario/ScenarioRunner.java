@@ -697,8 +697,8 @@ public final class ScenarioRunner implements AutoCloseable {
     private static void awaitDispatched(DefaultMQProducer p, Map<MessageQueue, Long> sentUpTo) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         for (Map.Entry<MessageQueue, Long> e : sentUpTo.entrySet()) {
-            long max = -1;
             while (true) {
+                long max;
                 try {
                     max = p.maxOffset(e.getKey());
                 } catch (MQClientException notNow) {
